@@ -1,0 +1,232 @@
+#include "daemon/audit_report.h"
+
+#include <algorithm>
+#include <array>
+#include <sstream>
+
+#include "daemon/json_writer.h"
+
+namespace camfence::daemon {
+namespace {
+
+constexpr std::size_t kMaxIpsPerDevice = 32;
+
+std::string ip_string(const dataplane::ParsedFrame& f, bool source) {
+    if (f.l3 == dataplane::L3::ipv6) {
+        std::array<std::uint8_t, 16> b{};
+        std::uint64_t hi = source ? f.src_ip_hi : f.dst_ip_hi;
+        std::uint64_t lo = source ? f.src_ip_lo : f.dst_ip_lo;
+        for (int i = 0; i < 8; ++i)
+            b[i] = static_cast<std::uint8_t>(hi >> (56 - 8 * i));
+        for (int i = 0; i < 8; ++i)
+            b[8 + i] = static_cast<std::uint8_t>(lo >> (56 - 8 * i));
+        return policy::format_ipv6(b);
+    }
+    return policy::format_ipv4(static_cast<std::uint32_t>(source ? f.src_ip_lo : f.dst_ip_lo));
+}
+
+bool unspecified_or_multicast(const dataplane::ParsedFrame& f, bool source) {
+    if (f.l3 == dataplane::L3::ipv6) {
+        std::uint64_t hi = source ? f.src_ip_hi : f.dst_ip_hi;
+        std::uint64_t lo = source ? f.src_ip_lo : f.dst_ip_lo;
+        return (hi == 0 && lo == 0) || (hi >> 56) == 0xff;
+    }
+    auto a = static_cast<std::uint32_t>(source ? f.src_ip_lo : f.dst_ip_lo);
+    return a == 0 || a == 0xffffffff || (a >> 28) == 0xe;
+}
+
+}  // namespace
+
+AuditReport::AuditReport(const policy::PolicySnapshot& snapshot, std::string policy_path,
+                         std::string input_path)
+    : snap_(snapshot), policy_path_(std::move(policy_path)), input_path_(std::move(input_path)) {}
+
+void AuditReport::record(const dataplane::ParsedFrame& f, const dataplane::FrameVerdict& v,
+                         std::uint32_t) {
+    ++frame_no_;
+    if (!v.camera) return;
+    bool up = v.direction == policy::Direction::upstream;
+    std::uint64_t mac = up ? f.src_mac : f.dst_mac;
+    if ((mac >> 40) & 0x01) return;  // group address: not a device
+    auto key = std::make_pair(f.segment_vlan(), mac);
+    auto [it, fresh] = devices_.try_emplace(key);
+    AuditDevice& d = it->second;
+    if (fresh) {
+        d.mac = mac;
+        d.vlan = f.segment_vlan();
+        d.first = v;
+        d.first_frame = frame_no_;
+        policy::MacAddress m{mac};
+        const auto& oui = v.oui;
+        if (m.is_local()) {
+            d.evidence.push_back({"registry", "locally administered", frame_no_,
+                                  "the MAC's U/L bit is set: no manufacturer can be read from it"});
+        } else if (oui.bits == 0) {
+            d.evidence.push_back({"registry", "unassigned", frame_no_,
+                                  "no IEEE MA-L/MA-M/MA-S assignment covers this MAC"});
+        } else {
+            policy::MacPrefix p{mac >> (48 - oui.bits), oui.bits};
+            std::string org = oui.organization < snap_.oui.organizations().size()
+                                  ? snap_.oui.organizations()[oui.organization]
+                                  : "";
+            std::string registry = oui.bits == 24 ? "MA-L" : (oui.bits == 28 ? "MA-M" : "MA-S");
+            std::string source =
+                oui.from_catalog ? "vendor catalog extra prefix" : "IEEE " + registry + " registry";
+            if (oui.vendor != policy::kNoVendor)
+                d.evidence.push_back({"oui", p.to_string(), frame_no_, org + " (" + source + ")"});
+        }
+        if (v.device_class == policy::DeviceClass::excepted || snap_.is_excepted(m) ||
+            std::any_of(snap_.exceptions.begin(), snap_.exceptions.end(),
+                        [&](const auto& e) { return e.mac.value == mac; })) {
+            for (const auto& e : snap_.exceptions)
+                if (e.mac.value == mac)
+                    d.evidence.push_back(
+                        {"exception",
+                         std::string(e.active ? "active" : "expired") + " until " + e.until,
+                         frame_no_, e.reason});
+        }
+    }
+    d.last_frame = frame_no_;
+    d.frames[static_cast<int>(v.action)] += 1;
+    if (f.has_ip && d.ips.size() < kMaxIpsPerDevice && !unspecified_or_multicast(f, up))
+        d.ips.insert(ip_string(f, up));
+}
+
+void AuditReport::finish(const dataplane::WorkerCounters& counters) {
+    counters_ = counters;
+}
+
+std::string AuditReport::json() const {
+    JsonWriter w;
+    w.begin_object();
+    w.key("policy").begin_object();
+    w.field("path", policy_path_).field("sha256", snap_.sha256).field("site", snap_.site_name);
+    w.field("catalog", snap_.catalog_path).field("oui_registry", snap_.registry_dir);
+    w.field("evaluated_at", snap_.evaluated_at);
+    w.end_object();
+    w.key("input").begin_object();
+    w.field("path", input_path_).field("frames", frame_no_);
+    w.end_object();
+    w.key("totals").begin_object();
+    w.field("forward", counters_.action_frames[0]);
+    w.field("drop", counters_.action_frames[1] - counters_.slots[snap_.slot_malformed()].frames);
+    w.field("quarantine", counters_.action_frames[2]);
+    w.field("malformed", counters_.slots[snap_.slot_malformed()].frames);
+    w.field("non_camera", counters_.slots[snap_.slot_non_camera()].frames);
+    w.field("anomalies", counters_.anomalies);
+    w.field("fragments", counters_.fragments);
+    w.field("quarantine_no_room", counters_.quarantine_no_room);
+    w.end_object();
+    w.key("rules").begin_array();
+    for (std::size_t s = 0; s <= snap_.slot_default(); ++s) {
+        w.begin_object();
+        w.field("name", snap_.slot_name(s));
+        auto action = s < snap_.rule_actions.size() ? snap_.rule_actions[s] : snap_.default_action;
+        w.field("action", std::string(policy::to_string(action)));
+        w.field("frames", counters_.slots[s].frames).field("bytes", counters_.slots[s].bytes);
+        w.end_object();
+    }
+    w.end_array();
+    w.key("devices").begin_array();
+    for (const auto& [key, d] : devices_) {
+        w.begin_object();
+        w.field("mac", policy::MacAddress{d.mac}.to_string()).field("vlan", unsigned{d.vlan});
+        w.key("ips").begin_array();
+        for (const auto& ip : d.ips)
+            w.value(ip);
+        w.end_array();
+        const auto& oui = d.first.oui;
+        if (oui.vendor != policy::kNoVendor) {
+            const auto& v = snap_.vendors[oui.vendor];
+            w.field("vendor", v.id);
+            if (!v.parent.empty()) w.field("parent", v.parent);
+        } else {
+            w.key("vendor").null();
+        }
+        if (oui.organization != policy::kNoOrganization)
+            w.field("organization", snap_.oui.organizations()[oui.organization]);
+        else
+            w.key("organization").null();
+        w.field("class", std::string(policy::to_string(d.first.device_class)));
+        w.key("evidence").begin_array();
+        for (const auto& e : d.evidence) {
+            w.begin_object();
+            w.field("signal", e.signal).field("value", e.value).field("frame", e.frame);
+            if (!e.detail.empty()) w.field("detail", e.detail);
+            w.end_object();
+        }
+        w.end_array();
+        w.field("first_frame", d.first_frame).field("last_frame", d.last_frame);
+        w.key("frames").begin_object();
+        for (int a = 0; a < policy::kActionCount; ++a)
+            w.field(policy::to_string(static_cast<policy::Action>(a)), d.frames[a]);
+        w.end_object();
+        w.end_object();
+    }
+    w.end_array();
+    w.key("exceptions").begin_array();
+    for (const auto& e : snap_.exceptions) {
+        w.begin_object();
+        w.field("mac", e.mac.to_string()).field("until", e.until).field("reason", e.reason);
+        w.field("active", e.active);
+        bool seen = std::any_of(devices_.begin(), devices_.end(),
+                                [&](const auto& kv) { return kv.second.mac == e.mac.value; });
+        w.field("seen", seen);
+        w.end_object();
+    }
+    w.end_array();
+    w.key("warnings").begin_array();
+    for (const auto& s : snap_.warnings)
+        w.value(s);
+    w.end_array();
+    w.end_object();
+    return w.str();
+}
+
+std::string AuditReport::summary() const {
+    std::ostringstream o;
+    o << "camfence audit of " << input_path_ << " against " << policy_path_ << " (site "
+      << snap_.site_name << ")\n";
+    o << "  " << frame_no_ << " frames: " << counters_.action_frames[0] << " forward, "
+      << counters_.action_frames[1] - counters_.slots[snap_.slot_malformed()].frames << " drop, "
+      << counters_.action_frames[2] << " quarantine, "
+      << counters_.slots[snap_.slot_malformed()].frames << " malformed ("
+      << counters_.slots[snap_.slot_non_camera()].frames
+      << " on non-camera VLANs, passed untouched)\n\n";
+    auto section = [&](policy::DeviceClass cls, const char* title) {
+        bool any = false;
+        for (const auto& [key, d] : devices_) {
+            if (d.first.device_class != cls) continue;
+            if (!any) o << title << "\n";
+            any = true;
+            char line[256];
+            std::string vendor = d.first.oui.vendor != policy::kNoVendor
+                                     ? snap_.vendors[d.first.oui.vendor].id
+                                     : "-";
+            std::snprintf(line, sizeof line,
+                          "  %-17s vlan %-4u %-16s fwd %-6llu drop %-6llu quar %-6llu\n",
+                          policy::MacAddress{d.mac}.to_string().c_str(), unsigned{d.vlan},
+                          vendor.c_str(), static_cast<unsigned long long>(d.frames[0]),
+                          static_cast<unsigned long long>(d.frames[1]),
+                          static_cast<unsigned long long>(d.frames[2]));
+            o << line;
+            for (const auto& e : d.evidence)
+                o << "      evidence: " << e.signal << " " << e.value << " (frame " << e.frame
+                  << ")" << (e.detail.empty() ? "" : ": " + e.detail) << "\n";
+        }
+        if (any) o << "\n";
+    };
+    section(policy::DeviceClass::prohibited, "PROHIBITED devices:");
+    section(policy::DeviceClass::excepted, "Excepted (prohibited, covered by an exception):");
+    section(policy::DeviceClass::unregistered, "Unregistered (local or unassigned MAC):");
+    section(policy::DeviceClass::clear, "Clear:");
+    o << "Rules:\n";
+    for (std::size_t s = 0; s <= snap_.slot_default(); ++s) {
+        auto action = s < snap_.rule_actions.size() ? snap_.rule_actions[s] : snap_.default_action;
+        o << "  " << snap_.slot_name(s) << " (" << policy::to_string(action)
+          << "): " << counters_.slots[s].frames << " frames\n";
+    }
+    return o.str();
+}
+
+}  // namespace camfence::daemon

@@ -1,0 +1,56 @@
+// What an offline audit found: per-device ledger and the JSON report / text summary.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "dataplane/classify/classifier.h"
+#include "dataplane/io/counters.h"
+#include "policy/snapshot.h"
+
+namespace camfence::daemon {
+
+struct Evidence {
+    std::string signal;  // "oui", "exception", "registry"
+    std::string value;
+    std::uint64_t frame;  // 1-based frame number in the capture
+    std::string detail;
+};
+
+struct AuditDevice {
+    std::uint64_t mac;
+    std::uint16_t vlan;
+    dataplane::FrameVerdict first;  // verdict of the first frame that named it
+    std::set<std::string> ips;
+    std::vector<Evidence> evidence;
+    std::uint64_t first_frame = 0;
+    std::uint64_t last_frame = 0;
+    std::uint64_t frames[policy::kActionCount] = {};
+};
+
+class AuditReport {
+  public:
+    AuditReport(const policy::PolicySnapshot& snapshot, std::string policy_path,
+                std::string input_path);
+
+    void record(const dataplane::ParsedFrame& f, const dataplane::FrameVerdict& v,
+                std::uint32_t bytes);
+    void finish(const dataplane::WorkerCounters& counters);
+
+    std::string json() const;
+    std::string summary() const;
+    std::uint64_t frames() const { return frame_no_; }
+
+  private:
+    const policy::PolicySnapshot& snap_;
+    std::string policy_path_;
+    std::string input_path_;
+    std::uint64_t frame_no_ = 0;
+    std::map<std::pair<std::uint16_t, std::uint64_t>, AuditDevice> devices_;
+    dataplane::WorkerCounters counters_{};
+};
+
+}  // namespace camfence::daemon

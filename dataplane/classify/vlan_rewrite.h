@@ -1,0 +1,32 @@
+// Quarantine rewrites: move a frame's segment onto the quarantine VLAN.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include "dataplane/parse/frame.h"
+
+namespace camfence::dataplane {
+
+inline constexpr std::size_t kVlanTagLen = 4;
+
+// Sets the VID of the tag at `tag_offset` (PCP and DEI kept). The caller guarantees the
+// tag lies within the frame (the parser only reports tags that do).
+void set_tag_vid(std::span<std::byte> frame, std::uint16_t tag_offset, std::uint16_t vid) noexcept;
+
+// Inserts an 802.1Q tag after the MAC addresses. `grown` is the frame with 4 bytes of
+// room prepended: the original frame starts at grown[4].
+void insert_tag(std::span<std::byte> grown, std::uint16_t vid) noexcept;
+
+// How a frame must be changed to put its segment on `vid`.
+struct QuarantineEdit {
+    bool insert;               // untagged: a tag must be inserted (needs 4 bytes of headroom)
+    std::uint16_t tag_offset;  // otherwise: the tag whose VID is rewritten
+};
+inline QuarantineEdit quarantine_edit(const ParsedFrame& f) noexcept {
+    int t = f.segment_tag();
+    return t < 0 ? QuarantineEdit{true, 0} : QuarantineEdit{false, f.tag_offset[t]};
+}
+
+}  // namespace camfence::dataplane

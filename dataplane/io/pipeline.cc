@@ -1,0 +1,63 @@
+#include "dataplane/io/pipeline.h"
+
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+#include <rte_prefetch.h>
+
+#include "dataplane/classify/vlan_rewrite.h"
+
+namespace camfence::dataplane {
+
+void process_burst(const policy::PolicySnapshot& s, rte_mbuf* const* frames, std::uint16_t n,
+                   DirectionSource source, WorkerCounters& c, ActionBuckets& out,
+                   const BurstDetail* detail) noexcept {
+    out.count = {};
+    for (std::uint16_t i = 0; i < n; ++i) {
+        if (i + 1 < n) rte_prefetch0(rte_pktmbuf_mtod(frames[i + 1], void*));
+        rte_mbuf* m = frames[i];
+        auto* data = rte_pktmbuf_mtod(m, std::byte*);
+        ParsedFrame f = parse_frame({data, rte_pktmbuf_data_len(m)});
+        Direction dir = source == DirectionSource::upstream_port     ? Direction::upstream
+                        : source == DirectionSource::downstream_port ? Direction::downstream
+                                                                     : direction_by_zones(s, f);
+        FrameVerdict v = classify_frame(s, f, dir);
+        if (v.action == Action::quarantine) {
+            QuarantineEdit edit = quarantine_edit(f);
+            if (!edit.insert) {
+                set_tag_vid({data, rte_pktmbuf_data_len(m)}, edit.tag_offset, s.quarantine_vlan);
+            } else if (auto* grown = rte_pktmbuf_prepend(m, kVlanTagLen)) {
+                insert_tag({reinterpret_cast<std::byte*>(grown), rte_pktmbuf_data_len(m)},
+                           s.quarantine_vlan);
+            } else {
+                // Forwarding it untagged would let it onto the segment it is kept off.
+                ++c.quarantine_no_room;
+                v.action = Action::drop;
+            }
+        }
+        const auto a = static_cast<std::size_t>(v.action);
+        const std::uint32_t bytes = rte_pktmbuf_pkt_len(m);
+        c.slots[v.slot].frames += 1;
+        c.slots[v.slot].bytes += bytes;
+        c.action_frames[a] += 1;
+        c.action_bytes[a] += bytes;
+        c.anomalies +=
+            (f.flags & (kTruncated | kBadHeader | kTooManyTags | kTooManyExtHeaders)) != 0;
+        c.fragments += (f.flags & kFragment) != 0;
+        out.frames[a][out.count[a]++] = m;
+        if (detail) {
+            detail->parsed[i] = f;
+            detail->verdicts[i] = v;
+        }
+    }
+}
+
+void send_or_free(std::uint16_t port, std::uint16_t queue, rte_mbuf** frames, std::uint16_t n,
+                  WorkerCounters& c) noexcept {
+    std::uint16_t sent = n ? rte_eth_tx_burst(port, queue, frames, n) : 0;
+    if (sent < n) {
+        c.tx_failed += n - sent;
+        rte_pktmbuf_free_bulk(frames + sent, n - sent);
+    }
+}
+
+}  // namespace camfence::dataplane

@@ -1,0 +1,142 @@
+#include "policy/catalog.h"
+
+#include <cctype>
+#include <map>
+
+#include "policy/yaml_strict.h"
+
+namespace camfence::policy {
+
+std::optional<std::size_t> VendorCatalog::find(std::string_view id) const {
+    for (std::size_t i = 0; i < vendors.size(); ++i)
+        if (vendors[i].id == id) return i;
+    return std::nullopt;
+}
+
+std::vector<std::size_t> VendorCatalog::with_subsidiaries(std::size_t index) const {
+    std::vector<std::size_t> out{index};
+    // Parents are validated acyclic, so a breadth-first walk terminates.
+    for (std::size_t k = 0; k < out.size(); ++k)
+        for (std::size_t i = 0; i < vendors.size(); ++i)
+            if (vendors[i].parent == vendors[out[k]].id) out.push_back(i);
+    return out;
+}
+
+std::size_t VendorCatalog::root_of(std::size_t index) const {
+    for (std::size_t guard = 0; guard < vendors.size() && !vendors[index].parent.empty(); ++guard) {
+        auto p = find(vendors[index].parent);
+        if (!p) break;
+        index = *p;
+    }
+    return index;
+}
+
+std::string normalize_organization(std::string_view name) {
+    std::string out;
+    for (char c : name)
+        if (!std::isspace(static_cast<unsigned char>(c)))
+            out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+    return out;
+}
+
+VendorCatalog load_catalog(const std::string& path) {
+    std::vector<Diagnostic> diags;
+    YamlReader r(path, diags);
+    VendorCatalog cat;
+    cat.path = path;
+    auto root = r.load();
+    if (!root) throw PolicyError(diags);
+    if (!r.expect_map(*root, "the catalog", {"version", "vendors"})) throw PolicyError(diags);
+    r.integer(*root, "version", true, 1, 1);
+    const YAML::Node& list = (*root)["vendors"];
+    if (!list.IsDefined()) {
+        r.error(*root, "missing required key 'vendors'");
+        throw PolicyError(diags);
+    }
+    std::map<std::string, YAML::Mark> parent_marks;
+    std::map<std::string, YAML::Mark> id_marks;
+    std::map<std::string, std::string> name_owner;
+    std::map<MacPrefix, std::string> prefix_owner;
+    if (r.expect_sequence(list, "'vendors'")) {
+        for (const auto& item : list) {
+            if (!r.expect_map(
+                    item, "a vendor",
+                    {"id", "name", "parent", "basis", "registry_names", "extra_prefixes"}))
+                continue;
+            Vendor v;
+            auto id = r.string(item, "id", true);
+            if (!id) continue;
+            v.id = *id;
+            if (v.id.empty() || v.id == "all" ||
+                v.id.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-_") !=
+                    std::string::npos)
+                r.error(item["id"],
+                        "vendor id '" + v.id +
+                            "' must be lower-case letters, digits, '-' or '_' (and not 'all')");
+            if (id_marks.count(v.id)) r.error(item["id"], "duplicate vendor id '" + v.id + "'");
+            id_marks.emplace(v.id, item["id"].Mark());
+            v.name = r.string(item, "name", true).value_or(v.id);
+            v.basis = r.string(item, "basis", true).value_or("");
+            if (auto p = r.string(item, "parent", false)) {
+                v.parent = *p;
+                parent_marks.emplace(v.id, item["parent"].Mark());
+            }
+            if (auto names = r.string_list(item, "registry_names", false)) {
+                for (auto& [n, mark] : *names) {
+                    auto key = normalize_organization(n);
+                    auto [it, fresh] = name_owner.emplace(key, v.id);
+                    if (!fresh)
+                        r.error(mark, "registry name '" + n + "' is already claimed by vendor '" +
+                                          it->second + "'");
+                    v.registry_names.push_back(n);
+                }
+            }
+            const YAML::Node& extras = item["extra_prefixes"];
+            if (extras.IsDefined() && r.expect_sequence(extras, "'extra_prefixes'")) {
+                for (const auto& e : extras) {
+                    if (!r.expect_map(e, "an extra prefix", {"prefix", "source"})) continue;
+                    auto text = r.string(e, "prefix", true);
+                    auto source = r.string(e, "source", true);
+                    if (!text) continue;
+                    auto prefix = MacPrefix::parse(*text);
+                    if (!prefix) {
+                        r.error(e["prefix"],
+                                "bad MAC prefix '" + *text +
+                                    "': use 6 (MA-L), 7 (MA-M) or 9 (MA-S) hex digits");
+                        continue;
+                    }
+                    auto [it, fresh] = prefix_owner.emplace(*prefix, v.id);
+                    if (!fresh)
+                        r.error(e["prefix"], "prefix " + prefix->to_string() +
+                                                 " is already listed for vendor '" + it->second +
+                                                 "'");
+                    v.extra_prefixes.push_back({*prefix, source.value_or("")});
+                }
+            }
+            cat.vendors.push_back(std::move(v));
+        }
+    }
+    for (const auto& v : cat.vendors) {
+        if (v.parent.empty()) continue;
+        if (!cat.find(v.parent)) {
+            r.error(parent_marks[v.id],
+                    "vendor '" + v.id + "' names unknown parent '" + v.parent + "'");
+            continue;
+        }
+        // Walk up; a chain longer than the catalog is a cycle.
+        std::string cur = v.parent;
+        for (std::size_t steps = 0; !cur.empty(); ++steps) {
+            if (cur == v.id || steps > cat.vendors.size()) {
+                r.error(parent_marks[v.id],
+                        "vendor '" + v.id + "' is its own ancestor (parent cycle)");
+                break;
+            }
+            auto idx = cat.find(cur);
+            cur = idx ? cat.vendors[*idx].parent : "";
+        }
+    }
+    if (!diags.empty()) throw PolicyError(diags);
+    return cat;
+}
+
+}  // namespace camfence::policy
