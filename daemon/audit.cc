@@ -1,5 +1,6 @@
 #include "daemon/audit.h"
 
+#include <pcap/pcap.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 
@@ -9,6 +10,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "daemon/audit_report.h"
@@ -22,23 +24,44 @@ namespace {
 
 using dataplane::kBurstSize;
 
-bool looks_like_capture(const std::string& path, std::string& why) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
+// What libpcap makes of the capture before DPDK reads it: net_pcap neither checks the link
+// type nor tells a cut-off file from a clean end, so both are established here.
+struct CaptureScan {
+    std::uint64_t frames = 0;
+    bool truncated = false;  // the file ends inside a record
+    std::string truncation;  // libpcap's words for it
+};
+
+std::optional<CaptureScan> scan_capture(const std::string& path, std::string& why) {
+    if (!std::ifstream(path, std::ios::binary)) {
         why = "cannot open " + path;
-        return false;
+        return std::nullopt;
     }
-    unsigned char m[4] = {};
-    if (!in.read(reinterpret_cast<char*>(m), 4)) {
-        why = path + " is too short to be a capture";
-        return false;
+    char err[PCAP_ERRBUF_SIZE] = {};
+    pcap_t* p = pcap_open_offline(path.c_str(), err);
+    if (!p) {
+        why = path + " is not a pcap or pcapng capture (libpcap: " + err + ")";
+        return std::nullopt;
     }
-    std::uint32_t magic = (std::uint32_t{m[0]} << 24) | (m[1] << 16) | (m[2] << 8) | m[3];
-    if (magic == 0xa1b2c3d4 || magic == 0xd4c3b2a1 || magic == 0xa1b23c4d || magic == 0x4d3cb2a1 ||
-        magic == 0x0a0d0d0a)
-        return true;
-    why = path + " is not a pcap or pcapng capture";
-    return false;
+    CaptureScan scan;
+    if (int link = pcap_datalink(p); link != DLT_EN10MB) {
+        const char* name = pcap_datalink_val_to_name(link);
+        why = path + ": link type " + std::to_string(link) + " (" + (name ? name : "?") +
+              ") is not Ethernet; capture on the edge interface itself, not with -i any";
+        pcap_close(p);
+        return std::nullopt;
+    }
+    pcap_pkthdr* h;
+    const u_char* data;
+    int rc;
+    while ((rc = pcap_next_ex(p, &h, &data)) == 1)
+        ++scan.frames;
+    if (rc == -1) {
+        scan.truncated = true;
+        scan.truncation = pcap_geterr(p);
+    }
+    pcap_close(p);
+    return scan;
 }
 
 // net_pcap takes its file names in a kvargs string: refuse the separators it cannot escape.
@@ -57,10 +80,15 @@ int run_audit(const AuditOptions& o) {
         return 1;
     }
     std::string why;
-    if (!looks_like_capture(o.input_pcap, why)) {
+    auto scan = scan_capture(o.input_pcap, why);
+    if (!scan) {
         std::cerr << "camfenced: " << why << "\n";
         return 2;
     }
+    if (scan->truncated)
+        std::cerr << "camfenced: warning: " << o.input_pcap << " is cut off after frame "
+                  << scan->frames << " (" << scan->truncation
+                  << "); auditing the frames before the cut\n";
     for (const auto* p : {&o.input_pcap, &o.pcap_out_dir})
         if (!safe_for_devargs(*p)) {
             std::cerr << "camfenced: path '" << *p
@@ -124,7 +152,18 @@ int run_audit(const AuditOptions& o) {
                 << " frames could not be read (mbuf pool exhausted); report would be incomplete\n";
             return 2;
         }
-        report.finish(*counters);
+        if (report.frames() != scan->frames) {
+            std::cerr << "camfenced: read " << report.frames() << " frames from " << o.input_pcap
+                      << " but the capture holds " << scan->frames
+                      << "; report would be incomplete\n";
+            return 2;
+        }
+        if (counters->tx_failed) {
+            std::cerr << "camfenced: " << counters->tx_failed
+                      << " frames could not be written to the output captures\n";
+            return 2;
+        }
+        report.finish(*counters, scan->truncated);
         for (auto& p : out)
             p.reset();  // flush and close the output captures
     } catch (const std::exception& e) {

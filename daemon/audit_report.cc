@@ -92,8 +92,9 @@ void AuditReport::record(const dataplane::ParsedFrame& f, const dataplane::Frame
         d.ips.insert(ip_string(f, up));
 }
 
-void AuditReport::finish(const dataplane::WorkerCounters& counters) {
+void AuditReport::finish(const dataplane::WorkerCounters& counters, bool input_truncated) {
     counters_ = counters;
+    input_truncated_ = input_truncated;
 }
 
 std::string AuditReport::json() const {
@@ -105,7 +106,7 @@ std::string AuditReport::json() const {
     w.field("evaluated_at", snap_.evaluated_at);
     w.end_object();
     w.key("input").begin_object();
-    w.field("path", input_path_).field("frames", frame_no_);
+    w.field("path", input_path_).field("frames", frame_no_).field("truncated", input_truncated_);
     w.end_object();
     w.key("totals").begin_object();
     w.field("forward", counters_.action_frames[0]);

@@ -38,7 +38,7 @@ class AuditReport {
 
     void record(const dataplane::ParsedFrame& f, const dataplane::FrameVerdict& v,
                 std::uint32_t bytes);
-    void finish(const dataplane::WorkerCounters& counters);
+    void finish(const dataplane::WorkerCounters& counters, bool input_truncated);
 
     std::string json() const;
     std::string summary() const;
@@ -51,6 +51,7 @@ class AuditReport {
     std::uint64_t frame_no_ = 0;
     std::map<std::pair<std::uint16_t, std::uint64_t>, AuditDevice> devices_;
     dataplane::WorkerCounters counters_{};
+    bool input_truncated_ = false;
 };
 
 }  // namespace camfence::daemon

@@ -39,7 +39,21 @@ std::string normalize_organization(std::string_view name) {
     return out;
 }
 
+static VendorCatalog read_catalog(const std::string& path);
+
 VendorCatalog load_catalog(const std::string& path) {
+    try {
+        return read_catalog(path);
+    } catch (const YAML::Exception& e) {
+        YAML::Mark m = e.mark;
+        int line = m.is_null() ? 0 : m.line + 1;
+        int column = m.is_null() ? 0 : m.column + 1;
+        throw PolicyError(
+            {{path, line, column, std::string("unexpected YAML structure: ") + e.what()}});
+    }
+}
+
+static VendorCatalog read_catalog(const std::string& path) {
     std::vector<Diagnostic> diags;
     YamlReader r(path, diags);
     VendorCatalog cat;

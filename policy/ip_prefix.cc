@@ -34,8 +34,11 @@ std::optional<IpPrefix> IpPrefix::parse(std::string_view text, std::string* why)
     if (auto slash = text.find('/'); slash != std::string_view::npos) {
         addr_text = std::string(text.substr(0, slash));
         auto len_text = text.substr(slash + 1);
+        // Digits only: from_chars would take "-1", which reads as "no length" below.
+        if (len_text.empty() || len_text.find_first_not_of("0123456789") != std::string_view::npos)
+            return fail("prefix length is not a number");
         auto [p, ec] = std::from_chars(len_text.data(), len_text.data() + len_text.size(), length);
-        if (ec != std::errc() || p != len_text.data() + len_text.size() || len_text.empty())
+        if (ec != std::errc() || p != len_text.data() + len_text.size())
             return fail("prefix length is not a number");
     }
     IpPrefix out;

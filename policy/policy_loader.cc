@@ -65,9 +65,26 @@ std::string resolve_relative(const std::string& base_file, const std::string& pa
     return (std::filesystem::path(base_file).parent_path() / p).lexically_normal().string();
 }
 
+LoadedPolicy read_policy(const std::string& path, const LoadOptions& options);
+
 }  // namespace
 
 LoadedPolicy load_policy(const std::string& path, const LoadOptions& options) {
+    try {
+        return read_policy(path, options);
+    } catch (const YAML::Exception& e) {
+        // A shape the walk above did not anticipate: reject the file rather than crash.
+        YAML::Mark m = e.mark;
+        int line = m.is_null() ? 0 : m.line + 1;
+        int column = m.is_null() ? 0 : m.column + 1;
+        throw PolicyError(
+            {{path, line, column, std::string("unexpected YAML structure: ") + e.what()}});
+    }
+}
+
+namespace {
+
+LoadedPolicy read_policy(const std::string& path, const LoadOptions& options) {
     std::vector<Diagnostic> diags;
     YamlReader r(path, diags);
     LoadedPolicy out;
@@ -120,7 +137,7 @@ LoadedPolicy load_policy(const std::string& path, const LoadOptions& options) {
     std::map<IpPrefix, std::string> prefix_zone;
     if (const YAML::Node& zones = doc["zones"]; zones.IsDefined() && !zones.IsNull())
         r.expect_map(zones, "'zones'", {});  // free-form names; duplicates still reported
-    if (const YAML::Node& zones = doc["zones"]; zones.IsMap()) {
+    if (const YAML::Node& zones = doc["zones"]; zones.IsDefined() && zones.IsMap()) {
         for (const auto& kv : zones) {
             const YAML::Node key = kv.first;
             const YAML::Node value = kv.second;
@@ -301,5 +318,7 @@ LoadedPolicy load_policy(const std::string& path, const LoadOptions& options) {
     if (!diags.empty()) throw PolicyError(diags);
     return out;
 }
+
+}  // namespace
 
 }  // namespace camfence::policy

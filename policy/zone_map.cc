@@ -51,9 +51,11 @@ std::vector<Interval> flatten(const std::vector<ZoneMap::Entry>& entries, bool v
 }  // namespace
 
 ZoneMap::ZoneMap(const std::vector<Entry>& entries) {
-    for (const auto& iv : flatten(entries, false, U128{0, 0xffffffffULL}))
+    for (const auto& iv : flatten(entries, false, U128{0, 0xffffffffULL})) {
         v4_.push_back(V4{static_cast<std::uint32_t>(iv.first.lo),
                          static_cast<std::uint32_t>(iv.last.lo), iv.zone});
+        v4_first_.push_back(static_cast<std::uint32_t>(iv.first.lo));
+    }
     for (const auto& iv : flatten(entries, true, U128{~0ULL, ~0ULL}))
         v6_.push_back(V6{iv.first, iv.last, iv.zone});
 }

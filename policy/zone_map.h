@@ -25,12 +25,17 @@ class ZoneMap {
     ZoneMap() = default;
 
     std::uint16_t lookup_v4(std::uint32_t addr) const {
-        // Last interval whose start <= addr.
-        auto it = std::upper_bound(v4_.begin(), v4_.end(), addr,
-                                   [](std::uint32_t a, const V4& iv) { return a < iv.first; });
-        if (it == v4_.begin()) return kNoZone;
-        --it;
-        return addr <= it->last ? it->zone : kNoZone;
+        // Last interval whose start <= addr, by a branch-free binary search over the starts.
+        const std::uint32_t* base = v4_first_.data();
+        std::size_t n = v4_first_.size();
+        if (n == 0 || addr < base[0]) return kNoZone;
+        while (n > 1) {
+            std::size_t half = n / 2;
+            base = base[half] <= addr ? base + half : base;
+            n -= half;
+        }
+        const V4& iv = v4_[static_cast<std::size_t>(base - v4_first_.data())];
+        return addr <= iv.last ? iv.zone : kNoZone;
     }
     std::uint16_t lookup_v6(U128 addr) const {
         auto it = std::upper_bound(v6_.begin(), v6_.end(), addr,
@@ -51,6 +56,7 @@ class ZoneMap {
         U128 first, last;
         std::uint16_t zone;
     };
+    std::vector<std::uint32_t> v4_first_;  // v4_[i].first, dense for the search
     std::vector<V4> v4_;
     std::vector<V6> v6_;
 };

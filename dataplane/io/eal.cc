@@ -41,10 +41,9 @@ bool hugepages_available() {
     return false;
 }
 
-std::vector<std::string> default_eal_args(int memory_mb) {
-    std::vector<std::string> a{
-        "-l",          "0",        "--no-pci", "--no-telemetry", "--log-level", "lib.eal:error",
-        "--log-level", "pmd:error"};
+std::vector<std::string> default_eal_args(int memory_mb, const std::string& lcores) {
+    std::vector<std::string> a{"-l",          lcores,          "--no-pci",    "--no-telemetry",
+                               "--log-level", "lib.eal:error", "--log-level", "pmd:error"};
     if (hugepages_available()) {
         a.insert(a.end(), {"--in-memory", "-m", std::to_string(memory_mb)});
     } else {

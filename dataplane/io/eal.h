@@ -21,6 +21,6 @@ bool hugepages_available();
 
 // EAL arguments for a short-lived helper process (audit, bench): in-memory with hugepages
 // when the machine has them, else --no-huge.
-std::vector<std::string> default_eal_args(int memory_mb);
+std::vector<std::string> default_eal_args(int memory_mb, const std::string& lcores = "0");
 
 }  // namespace camfence::dataplane

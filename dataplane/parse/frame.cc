@@ -1,5 +1,7 @@
 #include "dataplane/parse/frame.h"
 
+#include <cstring>
+
 namespace camfence::dataplane {
 namespace {
 
@@ -10,23 +12,31 @@ constexpr std::uint16_t kEtherArp = 0x0806;
 constexpr std::uint16_t kEtherIpv4 = 0x0800;
 constexpr std::uint16_t kEtherIpv6 = 0x86dd;
 
+// Big-endian loads at offsets the caller has bounds-checked with has().
 struct Reader {
     const std::byte* p;
     std::size_t n;
-    std::uint8_t u8(std::size_t off) const { return static_cast<std::uint8_t>(p[off]); }
-    std::uint16_t be16(std::size_t off) const {
-        return static_cast<std::uint16_t>((u8(off) << 8) | u8(off + 1));
+    [[gnu::always_inline]] std::uint8_t u8(std::size_t off) const {
+        return static_cast<std::uint8_t>(p[off]);
     }
-    std::uint32_t be32(std::size_t off) const {
-        return (std::uint32_t{be16(off)} << 16) | be16(off + 2);
+    [[gnu::always_inline]] std::uint16_t be16(std::size_t off) const {
+        std::uint16_t v;
+        std::memcpy(&v, p + off, sizeof v);
+        return __builtin_bswap16(v);
     }
-    std::uint64_t be48(std::size_t off) const {
-        return (std::uint64_t{be16(off)} << 32) | be32(off + 2);
+    [[gnu::always_inline]] std::uint32_t be32(std::size_t off) const {
+        std::uint32_t v;
+        std::memcpy(&v, p + off, sizeof v);
+        return __builtin_bswap32(v);
     }
-    std::uint64_t be64(std::size_t off) const {
-        return (std::uint64_t{be32(off)} << 32) | be32(off + 4);
+    [[gnu::always_inline]] std::uint64_t be64(std::size_t off) const {
+        std::uint64_t v;
+        std::memcpy(&v, p + off, sizeof v);
+        return __builtin_bswap64(v);
     }
-    bool has(std::size_t off, std::size_t len) const { return off <= n && len <= n - off; }
+    [[gnu::always_inline]] bool has(std::size_t off, std::size_t len) const {
+        return off <= n && len <= n - off;
+    }
 };
 
 void parse_ports(const Reader& r, ParsedFrame& f, std::size_t off) {
@@ -160,8 +170,8 @@ ParsedFrame parse_frame(std::span<const std::byte> frame) noexcept {
         f.flags |= kRunt;
         return f;
     }
-    f.dst_mac = r.be48(0);
-    f.src_mac = r.be48(6);
+    f.dst_mac = (std::uint64_t{r.be16(0)} << 32) | r.be32(2);
+    f.src_mac = (std::uint64_t{r.be32(6)} << 16) | r.be16(10);
     std::size_t off = 12;
     std::uint16_t type = r.be16(off);
     while (type == kTpid8021Q || type == kTpid8021ad || type == kTpidQinQLegacy) {
