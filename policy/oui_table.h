@@ -65,7 +65,6 @@ class OuiTable {
 
     static std::uint64_t hash(std::uint64_t key) { return (key * 0x9E3779B97F4A7C15ULL) >> 20; }
     const Slot* probe(std::uint64_t key) const {
-        if (slots_.empty()) return nullptr;
         for (std::uint64_t i = hash(key) & mask_;; i = (i + 1) & mask_) {
             const Slot& s = slots_[i];
             if (s.key == key) return &s;
@@ -75,8 +74,8 @@ class OuiTable {
     Slot& insert(std::uint64_t key);
 
     std::vector<std::string> organizations_;
-    std::vector<Slot> slots_;
-    std::uint64_t mask_ = 0;
+    std::vector<Slot> slots_ = std::vector<Slot>(16);  // never empty: probe() needs no check
+    std::uint64_t mask_ = 15;
     std::size_t entries_ = 0;
 };
 

@@ -39,7 +39,7 @@ struct Reader {
     }
 };
 
-void parse_ports(const Reader& r, ParsedFrame& f, std::size_t off) {
+[[gnu::always_inline]] inline void parse_ports(const Reader& r, ParsedFrame& f, std::size_t off) {
     f.l4_offset = static_cast<std::uint16_t>(off);
     if (f.ip_proto != 6 && f.ip_proto != 17 && f.ip_proto != 132) return;
     if (!r.has(off, 4)) {
@@ -51,7 +51,7 @@ void parse_ports(const Reader& r, ParsedFrame& f, std::size_t off) {
     f.has_ports = true;
 }
 
-void parse_arp(const Reader& r, ParsedFrame& f, std::size_t off) {
+[[gnu::always_inline]] inline void parse_arp(const Reader& r, ParsedFrame& f, std::size_t off) {
     // Ethernet/IPv4 ARP only: htype 1, ptype 0x0800, hlen 6, plen 4 (28 bytes).
     if (!r.has(off, 28)) {
         f.flags |= kTruncated;
@@ -62,12 +62,13 @@ void parse_arp(const Reader& r, ParsedFrame& f, std::size_t off) {
         f.flags |= kBadHeader;
         return;
     }
+    f.src_ip_hi = f.dst_ip_hi = 0;
     f.src_ip_lo = r.be32(off + 14);
     f.dst_ip_lo = r.be32(off + 24);
     f.has_ip = true;
 }
 
-void parse_ipv4(const Reader& r, ParsedFrame& f, std::size_t off) {
+[[gnu::always_inline]] inline void parse_ipv4(const Reader& r, ParsedFrame& f, std::size_t off) {
     if (!r.has(off, 20)) {
         f.flags |= kTruncated;
         return;
@@ -78,6 +79,7 @@ void parse_ipv4(const Reader& r, ParsedFrame& f, std::size_t off) {
         f.flags |= kBadHeader;
         return;
     }
+    f.src_ip_hi = f.dst_ip_hi = 0;
     f.src_ip_lo = r.be32(off + 12);
     f.dst_ip_lo = r.be32(off + 16);
     f.has_ip = true;

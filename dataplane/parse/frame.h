@@ -27,30 +27,32 @@ enum ParseFlag : std::uint16_t {
     kLaterFragment = 1 << 6,  // a fragment other than the first: no L4 header
 };
 
+// The fields first in the struct are always set; the rest are valid only where the
+// comment says. Leaving them unwritten keeps the per-frame initialisation to a few stores.
 struct ParsedFrame {
-    std::uint16_t length = 0;   // bytes in the frame
-    std::uint16_t flags = 0;    // ParseFlag bits
+    std::uint16_t length = 0;     // bytes in the frame
+    std::uint16_t flags = 0;      // ParseFlag bits
+    std::uint16_t ethertype = 0;  // after the tags
+    std::uint16_t l3_offset = 0;
+    std::uint16_t l4_offset = 0;
+    std::uint16_t src_port = 0, dst_port = 0;
+    std::uint8_t tag_count = 0;
+    L3 l3 = L3::none;
+    std::uint8_t ip_proto = 0;  // upper-layer protocol (after IPv6 extension headers)
+    bool has_ip = false;        // the addresses below are valid
+    bool has_ports = false;     // src_port/dst_port come from the frame
     std::uint64_t dst_mac = 0;  // 48 bits, first octet most significant
     std::uint64_t src_mac = 0;
 
-    // VLAN tags, outermost first. tag_offset is where the 4-byte tag (TPID+TCI) starts.
-    std::uint8_t tag_count = 0;
-    std::array<std::uint16_t, kMaxVlanTags> vlan{};
-    std::array<std::uint16_t, kMaxVlanTags> tag_offset{};
+    // Valid when has_ip. IPv4 in the low 32 bits of *_lo (and *_hi = 0); IPv6 as two halves.
+    // For ARP: sender and target protocol addresses.
+    std::uint64_t src_ip_hi, src_ip_lo;
+    std::uint64_t dst_ip_hi, dst_ip_lo;
 
-    std::uint16_t ethertype = 0;  // after the tags
-    std::uint16_t l3_offset = 0;
-    L3 l3 = L3::none;
-
-    // IPv4 addresses in the low 32 bits of *_lo; IPv6 as two halves. For ARP: sender/target.
-    std::uint64_t src_ip_hi = 0, src_ip_lo = 0;
-    std::uint64_t dst_ip_hi = 0, dst_ip_lo = 0;
-    bool has_ip = false;  // addresses above are valid
-
-    std::uint8_t ip_proto = 0;  // upper-layer protocol (after IPv6 extension headers)
-    std::uint16_t l4_offset = 0;
-    std::uint16_t src_port = 0, dst_port = 0;
-    bool has_ports = false;
+    // VLAN tags, outermost first, valid below tag_count. tag_offset is where the 4-byte tag
+    // (TPID+TCI) starts.
+    std::array<std::uint16_t, kMaxVlanTags> vlan;
+    std::array<std::uint16_t, kMaxVlanTags> tag_offset;
 
     // The VLAN that identifies the segment: untagged 0, one tag its VID, QinQ the inner
     // (customer) VID. Extra tags beyond the second never change it.
