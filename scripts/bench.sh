@@ -61,7 +61,12 @@ valgrind --tool=callgrind --callgrind-out-file="$work/cg.out" \
   build-bench/tests/bench/classify_bench "$policy" "$work/mix64.pcap" "$n" >/dev/null 2>&1
 frames=$((1024 * n))
 ipf=$(callgrind_annotate --inclusive=yes "$work/cg.out" 2>/dev/null |
-  awk -v f="$frames" '/parse_frame\(|classify_frame\(/ && !/\[/ {gsub(",","",$1); s+=$1} END {printf "%.0f", s/f}')
+  awk -v f="$frames" '
+    match($0, /(parse_frame|classify_frame)\(/) {
+      name = substr($0, RSTART, RLENGTH)
+      if (!(name in seen)) { seen[name] = 1; gsub(",", "", $1); s += $1 }
+    }
+    END {printf "%.0f", s/f}')
 
 awk -v t="$tp_best" -v c="$cf_best" -v i="$ipf" 'BEGIN {
   printf "testpmd io:  %.2f Mpps\ncamfence:    %.2f Mpps\nparse+classify: %s instructions/frame (callgrind)\n", t/1e6, c/1e6, i
