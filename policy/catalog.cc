@@ -119,6 +119,12 @@ static VendorCatalog read_catalog(const std::string& path) {
                                     "': use 6 (MA-L), 7 (MA-M) or 9 (MA-S) hex digits");
                         continue;
                     }
+                    if ((prefix->value >> (prefix->bits - 8)) & 0x03) {
+                        r.error(e["prefix"], "prefix " + prefix->to_string() +
+                                                 " has the locally administered or group bit set: "
+                                                 "no vendor owns such addresses");
+                        continue;
+                    }
                     auto [it, fresh] = prefix_owner.emplace(*prefix, v.id);
                     if (!fresh)
                         r.error(e["prefix"], "prefix " + prefix->to_string() +

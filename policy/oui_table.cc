@@ -17,7 +17,7 @@ OuiTable::OuiTable(std::vector<std::string> organizations,
         if (s.match.bits == 0) ++entries_;
         // A catalog prefix overrides the registry's vendor attribution but keeps its name.
         if (s.match.bits == 0 || a.from_catalog) {
-            std::uint32_t org = a.organization;
+            std::uint16_t org = a.organization;
             if (a.from_catalog && s.match.bits != 0 && s.match.organization != kNoOrganization)
                 org = s.match.organization;
             s.match = OuiMatch{a.vendor, org, a.prefix.bits, a.device_class, a.from_catalog};

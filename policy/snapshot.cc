@@ -44,9 +44,12 @@ std::shared_ptr<const PolicySnapshot> compile_policy(const LoadedPolicy& loaded,
         for (const auto& n : cat.vendors[i].registry_names)
             vendor_by_org.emplace(normalize_organization(n), static_cast<std::uint16_t>(i));
     std::vector<std::string> orgs;
-    std::map<std::string, std::uint32_t> org_index;
+    std::map<std::string, std::uint16_t> org_index;
     auto intern = [&](const std::string& name) {
-        auto [it, fresh] = org_index.emplace(name, static_cast<std::uint32_t>(orgs.size()));
+        if (orgs.size() >= kNoOrganization)
+            throw PolicyError({{registry.directory, 0, 0,
+                                "more than 65534 distinct organization names in the registry"}});
+        auto [it, fresh] = org_index.emplace(name, static_cast<std::uint16_t>(orgs.size()));
         if (fresh) orgs.push_back(name);
         return it->second;
     };
@@ -58,7 +61,11 @@ std::shared_ptr<const PolicySnapshot> compile_policy(const LoadedPolicy& loaded,
     std::vector<OuiTable::Assignment> assignments;
     assignments.reserve(registry.entries.size() + 64);
     std::set<std::string> matched_names;
+    // A locally administered or group prefix identifies no manufacturer (the 2022 registry
+    // still lists 20 historical ones): such MACs are unregistered whatever the registry says.
+    auto universal = [](const MacPrefix& m) { return ((m.value >> (m.bits - 8)) & 0x03) == 0; };
     for (const auto& e : registry.entries) {
+        if (!universal(e.prefix)) continue;
         std::uint16_t vendor = kNoVendor;
         if (auto it = vendor_by_org.find(normalize_organization(e.organization));
             it != vendor_by_org.end()) {

@@ -50,9 +50,10 @@ struct PolicySnapshot {
     std::size_t slot_count() const { return rule_names.size() + 3; }
     std::string slot_name(std::size_t slot) const;
 
-    DeviceVerdict classify_device(MacAddress mac) const {
+    // A locally administered or group MAC finds no assignment (compile_policy keeps such
+    // prefixes out of the table), so it comes out unregistered without a test here.
+    [[gnu::always_inline]] DeviceVerdict classify_device(MacAddress mac) const {
         DeviceVerdict v{DeviceClass::unregistered, oui.lookup(mac)};
-        if (mac.is_local() || mac.is_group()) return v;
         v.device_class = v.oui.device_class;
         if (v.device_class == DeviceClass::prohibited && is_excepted(mac))
             v.device_class = DeviceClass::excepted;

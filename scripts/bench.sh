@@ -55,18 +55,17 @@ tp_best=$(best "${tp[@]}")
 cf_best=$(best "${cf[@]}")
 grep '^frames:' "$work/camfence.log" || true
 
-# Instructions per frame for parse + classify, independent of machine noise.
+# Instructions per frame for parse + classify, independent of machine noise: the callgrind
+# total of classify_bench at N rounds minus at 0 rounds (policy and capture loading).
+instructions() {
+  valgrind --tool=callgrind --callgrind-out-file=/dev/null \
+    build-bench/tests/bench/classify_bench "$policy" "$work/mix64.pcap" "$1" 2>&1 >/dev/null |
+    awk '/refs:/ {gsub(",", "", $NF); print $NF}'
+}
 n=200
-valgrind --tool=callgrind --callgrind-out-file="$work/cg.out" \
-  build-bench/tests/bench/classify_bench "$policy" "$work/mix64.pcap" "$n" >/dev/null 2>&1
-frames=$((1024 * n))
-ipf=$(callgrind_annotate --inclusive=yes "$work/cg.out" 2>/dev/null |
-  awk -v f="$frames" '
-    match($0, /(parse_frame|classify_frame)\(/) {
-      name = substr($0, RSTART, RLENGTH)
-      if (!(name in seen)) { seen[name] = 1; gsub(",", "", $1); s += $1 }
-    }
-    END {printf "%.0f", s/f}')
+i0=$(instructions 0)
+i1=$(instructions "$n")
+ipf=$(( (i1 - i0) / (1024 * n) ))
 
 awk -v t="$tp_best" -v c="$cf_best" -v i="$ipf" 'BEGIN {
   printf "testpmd io:  %.2f Mpps\ncamfence:    %.2f Mpps\nparse+classify: %s instructions/frame (callgrind)\n", t/1e6, c/1e6, i

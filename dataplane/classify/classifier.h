@@ -27,13 +27,6 @@ struct FrameVerdict {
 // else counts as from the camera side.
 Direction direction_by_zones(const policy::PolicySnapshot& s, const ParsedFrame& f) noexcept;
 
-// The zone of the frame's peer address (destination upstream, source downstream).
-std::uint16_t peer_zone(const policy::PolicySnapshot& s, const ParsedFrame& f,
-                        Direction dir) noexcept;
-
-FrameVerdict classify_frame(const policy::PolicySnapshot& s, const ParsedFrame& f,
-                            Direction dir) noexcept;
-
 // True if any of the frame's VLAN tags (or VLAN 0 when untagged) is a camera VLAN: an extra
 // tag never moves a frame off a camera VLAN.
 inline bool on_camera_vlan(const policy::PolicySnapshot& s, const ParsedFrame& f) noexcept {
@@ -41,6 +34,54 @@ inline bool on_camera_vlan(const policy::PolicySnapshot& s, const ParsedFrame& f
     for (int i = 0; i < f.tag_count; ++i)
         if (s.is_camera_vlan(f.vlan[i])) return true;
     return false;
+}
+
+// The zone of the frame's source or destination address.
+inline std::uint16_t address_zone(const policy::PolicySnapshot& s, const ParsedFrame& f,
+                                  bool source) noexcept {
+    if (!f.has_ip) return policy::kNoZone;
+    if (f.l3 == L3::ipv6) [[unlikely]]
+        return s.zones.lookup_v6(source ? policy::U128{f.src_ip_hi, f.src_ip_lo}
+                                        : policy::U128{f.dst_ip_hi, f.dst_ip_lo});
+    return s.zones.lookup_v4(static_cast<std::uint32_t>(source ? f.src_ip_lo : f.dst_ip_lo));
+}
+
+// The zone of the frame's peer address (destination upstream, source downstream).
+inline std::uint16_t peer_zone(const policy::PolicySnapshot& s, const ParsedFrame& f,
+                               Direction dir) noexcept {
+    return address_zone(s, f, dir == Direction::downstream);
+}
+
+// Defined here so the fast path inlines it into the burst loop.
+[[gnu::always_inline]] inline FrameVerdict classify_frame(const policy::PolicySnapshot& s,
+                                                          const ParsedFrame& f,
+                                                          Direction dir) noexcept {
+    FrameVerdict v;
+    v.direction = dir;
+    if (f.flags & kRunt) [[unlikely]] {
+        v.action = Action::drop;
+        v.slot = s.slot_malformed();
+        return v;
+    }
+    if (!on_camera_vlan(s, f)) {
+        v.slot = s.slot_non_camera();
+        return v;
+    }
+    v.camera = true;
+    std::uint64_t mac = dir == Direction::upstream ? f.src_mac : f.dst_mac;
+    if (dir == Direction::downstream && (mac >> 40) & 0x01) {
+        // Broadcast/multicast toward the camera side addresses no single device.
+        v.device_class = DeviceClass::clear;
+    } else {
+        auto dv = s.classify_device(policy::MacAddress{mac});
+        v.device_class = dv.device_class;
+        v.oui = dv.oui;
+    }
+    v.zone = peer_zone(s, f, dir);
+    auto cell = s.rules.lookup(v.device_class, v.zone, f.segment_vlan(), dir);
+    v.action = cell.action;
+    v.slot = cell.slot;
+    return v;
 }
 
 }  // namespace camfence::dataplane

@@ -8,18 +8,25 @@
 
 namespace camfence::dataplane {
 
-void process_burst(const policy::PolicySnapshot& s, rte_mbuf* const* frames, std::uint16_t n,
-                   DirectionSource source, WorkerCounters& c, ActionBuckets& out,
-                   const BurstDetail* detail) noexcept {
+namespace {
+
+// One instantiation per direction source, so the per-frame loop carries no test of it.
+template <DirectionSource kSource>
+void process(const policy::PolicySnapshot& s, rte_mbuf* const* frames, std::uint16_t n,
+             WorkerCounters& c, ActionBuckets& out, const BurstDetail* detail) noexcept {
     out.count = {};
     for (std::uint16_t i = 0; i < n; ++i) {
         if (i + 1 < n) rte_prefetch0(rte_pktmbuf_mtod(frames[i + 1], void*));
         rte_mbuf* m = frames[i];
         auto* data = rte_pktmbuf_mtod(m, std::byte*);
         ParsedFrame f = parse_frame({data, rte_pktmbuf_data_len(m)});
-        Direction dir = source == DirectionSource::upstream_port     ? Direction::upstream
-                        : source == DirectionSource::downstream_port ? Direction::downstream
-                                                                     : direction_by_zones(s, f);
+        Direction dir;
+        if constexpr (kSource == DirectionSource::upstream_port)
+            dir = Direction::upstream;
+        else if constexpr (kSource == DirectionSource::downstream_port)
+            dir = Direction::downstream;
+        else
+            dir = direction_by_zones(s, f);
         FrameVerdict v = classify_frame(s, f, dir);
         if (v.action == Action::quarantine) {
             QuarantineEdit edit = quarantine_edit(f);
@@ -40,14 +47,31 @@ void process_burst(const policy::PolicySnapshot& s, rte_mbuf* const* frames, std
         c.slots[v.slot].bytes += bytes;
         c.action_frames[a] += 1;
         c.action_bytes[a] += bytes;
-        c.anomalies +=
-            (f.flags & (kTruncated | kBadHeader | kTooManyTags | kTooManyExtHeaders)) != 0;
-        c.fragments += (f.flags & kFragment) != 0;
+        if (f.flags) [[unlikely]] {
+            c.anomalies +=
+                (f.flags & (kTruncated | kBadHeader | kTooManyTags | kTooManyExtHeaders)) != 0;
+            c.fragments += (f.flags & kFragment) != 0;
+        }
         out.frames[a][out.count[a]++] = m;
         if (detail) {
             detail->parsed[i] = f;
             detail->verdicts[i] = v;
         }
+    }
+}
+
+}  // namespace
+
+void process_burst(const policy::PolicySnapshot& s, rte_mbuf* const* frames, std::uint16_t n,
+                   DirectionSource source, WorkerCounters& c, ActionBuckets& out,
+                   const BurstDetail* detail) noexcept {
+    switch (source) {
+        case DirectionSource::upstream_port:
+            return process<DirectionSource::upstream_port>(s, frames, n, c, out, detail);
+        case DirectionSource::downstream_port:
+            return process<DirectionSource::downstream_port>(s, frames, n, c, out, detail);
+        case DirectionSource::zones:
+            return process<DirectionSource::zones>(s, frames, n, c, out, detail);
     }
 }
 
