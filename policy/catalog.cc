@@ -45,11 +45,7 @@ VendorCatalog load_catalog(const std::string& path) {
     try {
         return read_catalog(path);
     } catch (const YAML::Exception& e) {
-        YAML::Mark m = e.mark;
-        int line = m.is_null() ? 0 : m.line + 1;
-        int column = m.is_null() ? 0 : m.column + 1;
-        throw PolicyError(
-            {{path, line, column, std::string("unexpected YAML structure: ") + e.what()}});
+        throw unexpected_structure(path, e);
     }
 }
 

@@ -73,12 +73,7 @@ LoadedPolicy load_policy(const std::string& path, const LoadOptions& options) {
     try {
         return read_policy(path, options);
     } catch (const YAML::Exception& e) {
-        // A shape the walk above did not anticipate: reject the file rather than crash.
-        YAML::Mark m = e.mark;
-        int line = m.is_null() ? 0 : m.line + 1;
-        int column = m.is_null() ? 0 : m.column + 1;
-        throw PolicyError(
-            {{path, line, column, std::string("unexpected YAML structure: ") + e.what()}});
+        throw unexpected_structure(path, e);
     }
 }
 

@@ -192,6 +192,14 @@ std::optional<std::vector<std::pair<std::string, YAML::Mark>>> YamlReader::strin
     return out;
 }
 
+PolicyError unexpected_structure(const std::string& file, const YAML::Exception& e) {
+    const YAML::Mark& m = e.mark;
+    int line = m.is_null() ? 0 : m.line + 1;
+    int column = m.is_null() ? 0 : m.column + 1;
+    return PolicyError(
+        {{file, line, column, std::string("unexpected YAML structure: ") + e.what()}});
+}
+
 std::optional<std::int64_t> parse_iso_date(std::string_view text) {
     if (text.size() != 10 || text[4] != '-' || text[7] != '-') return std::nullopt;
     auto num = [&](std::size_t pos, std::size_t len) -> int {

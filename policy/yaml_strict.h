@@ -54,6 +54,10 @@ class YamlReader {
     std::size_t errors_at_start_ = out_.size();
 };
 
+// A yaml-cpp exception from a shape the strict walk did not anticipate, as a rejection of
+// the file (never a crash): loaders catch YAML::Exception around their walk and throw this.
+PolicyError unexpected_structure(const std::string& file, const YAML::Exception& e);
+
 // Parses "YYYY-MM-DD" into days since 1970-01-01; nullopt if not a real calendar date.
 std::optional<std::int64_t> parse_iso_date(std::string_view text);
 
