@@ -48,12 +48,12 @@ void AuditReport::record(const dataplane::ParsedFrame& f, const dataplane::Frame
     bool up = v.direction == policy::Direction::upstream;
     std::uint64_t mac = up ? f.src_mac : f.dst_mac;
     if ((mac >> 40) & 0x01) return;  // group address: not a device
-    auto key = std::make_pair(f.segment_vlan(), mac);
+    auto key = std::make_pair(v.vlan, mac);
     auto [it, fresh] = devices_.try_emplace(key);
     AuditDevice& d = it->second;
     if (fresh) {
         d.mac = mac;
-        d.vlan = f.segment_vlan();
+        d.vlan = v.vlan;
         d.first = v;
         d.first_frame = frame_no_;
         policy::MacAddress m{mac};

@@ -19,6 +19,10 @@ struct FrameVerdict {
     Direction direction = Direction::upstream;
     bool camera = false;  // on a camera VLAN (and so classified)
     std::uint16_t zone = policy::kNoZone;
+    // The camera VLAN the frame was admitted on, and the tag that carries it (-1 untagged):
+    // rules and the quarantine rewrite use these, so a tag a device adds cannot move it.
+    std::uint16_t vlan = 0;
+    std::int8_t vlan_tag = -1;
     policy::OuiMatch oui;
 };
 
@@ -27,13 +31,24 @@ struct FrameVerdict {
 // else counts as from the camera side.
 Direction direction_by_zones(const policy::PolicySnapshot& s, const ParsedFrame& f) noexcept;
 
-// True if any of the frame's VLAN tags (or VLAN 0 when untagged) is a camera VLAN: an extra
-// tag never moves a frame off a camera VLAN.
-inline bool on_camera_vlan(const policy::PolicySnapshot& s, const ParsedFrame& f) noexcept {
-    if (f.tag_count == 0) return s.is_camera_vlan(0);
+inline constexpr int kNotCameraTraffic = -2;
+
+// Which tag admits the frame as camera traffic: -1 for an untagged frame when VLAN 0 is a
+// camera VLAN; the segment tag (the only one, or the inner one of QinQ) when its VLAN is a
+// camera VLAN; else the outermost tag that is one; kNotCameraTraffic when none is. An extra
+// tag inside a camera VLAN therefore never moves a frame off it, nor out of its VLAN's rules.
+inline int camera_tag(const policy::PolicySnapshot& s, const ParsedFrame& f) noexcept {
+    if (f.tag_count == 0) return s.is_camera_vlan(0) ? -1 : kNotCameraTraffic;
+    int seg = f.segment_tag();
+    if (s.is_camera_vlan(f.vlan[seg])) [[likely]]
+        return seg;
     for (int i = 0; i < f.tag_count; ++i)
-        if (s.is_camera_vlan(f.vlan[i])) return true;
-    return false;
+        if (s.is_camera_vlan(f.vlan[i])) return i;
+    return kNotCameraTraffic;
+}
+
+inline bool on_camera_vlan(const policy::PolicySnapshot& s, const ParsedFrame& f) noexcept {
+    return camera_tag(s, f) != kNotCameraTraffic;
 }
 
 // The zone of the frame's source or destination address.
@@ -63,11 +78,14 @@ inline std::uint16_t peer_zone(const policy::PolicySnapshot& s, const ParsedFram
         v.slot = s.slot_malformed();
         return v;
     }
-    if (!on_camera_vlan(s, f)) {
+    int tag = camera_tag(s, f);
+    if (tag == kNotCameraTraffic) {
         v.slot = s.slot_non_camera();
         return v;
     }
     v.camera = true;
+    v.vlan_tag = static_cast<std::int8_t>(tag);
+    v.vlan = tag < 0 ? 0 : f.vlan[tag];
     std::uint64_t mac = dir == Direction::upstream ? f.src_mac : f.dst_mac;
     if (dir == Direction::downstream && (mac >> 40) & 0x01) {
         // Broadcast/multicast toward the camera side addresses no single device.
@@ -78,7 +96,7 @@ inline std::uint16_t peer_zone(const policy::PolicySnapshot& s, const ParsedFram
         v.oui = dv.oui;
     }
     v.zone = peer_zone(s, f, dir);
-    auto cell = s.rules.lookup(v.device_class, v.zone, f.segment_vlan(), dir);
+    auto cell = s.rules.lookup(v.device_class, v.zone, v.vlan, dir);
     v.action = cell.action;
     v.slot = cell.slot;
     return v;

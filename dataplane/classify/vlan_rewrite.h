@@ -19,14 +19,18 @@ void set_tag_vid(std::span<std::byte> frame, std::uint16_t tag_offset, std::uint
 // room prepended: the original frame starts at grown[4].
 void insert_tag(std::span<std::byte> grown, std::uint16_t vid) noexcept;
 
-// How a frame must be changed to put its segment on `vid`.
+// How a frame must be changed to move the VLAN carried by tag `tag` (-1: untagged) onto the
+// quarantine VLAN. The classifier's FrameVerdict::vlan_tag names the tag.
 struct QuarantineEdit {
     bool insert;               // untagged: a tag must be inserted (needs 4 bytes of headroom)
     std::uint16_t tag_offset;  // otherwise: the tag whose VID is rewritten
 };
+inline QuarantineEdit quarantine_edit(const ParsedFrame& f, int tag) noexcept {
+    return tag < 0 ? QuarantineEdit{true, 0} : QuarantineEdit{false, f.tag_offset[tag]};
+}
+// The same for the frame's nominal segment tag (ParsedFrame::segment_tag).
 inline QuarantineEdit quarantine_edit(const ParsedFrame& f) noexcept {
-    int t = f.segment_tag();
-    return t < 0 ? QuarantineEdit{true, 0} : QuarantineEdit{false, f.tag_offset[t]};
+    return quarantine_edit(f, f.segment_tag());
 }
 
 }  // namespace camfence::dataplane

@@ -42,16 +42,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (v.action == Action::quarantine) {
             std::vector<std::byte> grown(size + kVlanTagLen);
             if (size) std::memcpy(grown.data() + kVlanTagLen, data, size);
-            QuarantineEdit e = quarantine_edit(f);
+            QuarantineEdit e = quarantine_edit(f, v.vlan_tag);
             if (e.insert)
                 insert_tag(grown, s.quarantine_vlan);
             else
                 set_tag_vid({grown.data() + kVlanTagLen, size}, e.tag_offset, s.quarantine_vlan);
-            // The rewritten frame must carry the quarantine VLAN on its segment.
+            // The rewritten frame must carry the quarantine VLAN in the tag the frame was admitted
+            // on.
             ParsedFrame q =
                 parse_frame(e.insert ? std::span<const std::byte>(grown)
                                      : std::span<const std::byte>(grown).subspan(kVlanTagLen));
-            if (q.segment_vlan() != s.quarantine_vlan && !(q.flags & kTooManyTags)) std::abort();
+            int t = e.insert ? 0 : v.vlan_tag;
+            if (q.tag_count <= t || q.vlan[t] != s.quarantine_vlan) std::abort();
         }
     }
     return 0;

@@ -156,21 +156,26 @@ def vlan_tags(frame):
     return tags
 
 
-def quarantined(frame, vid):
+def quarantined(frame, vid, tag=None):
     """The frame as quarantine must emit it: the segment tag (the inner one of a QinQ
-    stack, the only one otherwise) gets VID `vid` with PCP and DEI kept; an untagged frame
-    gets an 802.1Q tag (PCP 0) after the MAC addresses. Every other byte is unchanged."""
+    stack, the only one otherwise; or `tag` when the frame was admitted on another camera
+    VLAN tag) gets VID `vid` with PCP and DEI kept; an untagged frame gets an 802.1Q tag
+    (PCP 0) after the MAC addresses. Every other byte is unchanged."""
     tags = vlan_tags(frame)
     if not tags:
         return frame[:12] + struct.pack(">HH", 0x8100, vid) + frame[12:]
-    off, _, tci = tags[1] if len(tags) >= 2 else tags[0]
+    if tag is None:
+        tag = 1 if len(tags) >= 2 else 0
+    off, _, tci = tags[tag]
     return frame[:off + 2] + struct.pack(">H", (tci & 0xF000) | vid) + frame[off + 4:]
 
 
 def expected_output(a, i):
     row = a.expect["frames"][i]
     frame = a.inputs[i]
-    return quarantined(frame, a.quarantine_vlan) if row["action"] == "quarantine" else frame
+    if row["action"] != "quarantine":
+        return frame
+    return quarantined(frame, a.quarantine_vlan, row.get("rewrite_tag"))
 
 
 # --- the checks, for every case ----------------------------------------------------------

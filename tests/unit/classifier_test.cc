@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "dataplane/classify/classifier.h"
+#include "dataplane/classify/vlan_rewrite.h"
 #include "tests/fixtures/frame_builder.h"
 #include "tests/fixtures/policy_builder.h"
 
@@ -572,11 +573,9 @@ TEST_CASE("classify_frame under the example policy", "[classifier]") {
         check(row);
 }
 
-// Known bug: on_camera_vlan admits the frame on its outer tag, but classify_frame looks the
-// rule up with segment_vlan() (the inner VID 3000), so a device on camera VLAN 120 that adds
-// its own inner tag escapes every VLAN-scoped rule. Remove [!shouldfail] once the lookup uses
-// the camera VLAN the frame was admitted on.
-TEST_CASE("an extra inner tag does not escape a VLAN-scoped rule", "[classifier][!shouldfail]") {
+// A device on camera VLAN 120 that adds its own inner tag (3000) is looked up, and
+// quarantined, on the camera VLAN it was admitted on: the added tag changes nothing.
+TEST_CASE("an extra inner tag does not escape a VLAN-scoped rule", "[classifier]") {
     check({"outer tag camera VLAN 120, inner 3000: rule vlans [100-149] still apply",
            {},
            up(kLocal, {{120, t::kTpid8021ad}, {3000}}, kCoreIp),
@@ -720,4 +719,35 @@ TEST_CASE("snapshot slots name every rule and the three special counters", "[cla
     REQUIRE(snap->exceptions.size() == 1);
     CHECK(snap->exceptions[0].active);
     CHECK_FALSE(t::example_snapshot(t::kNowApril2027)->exceptions[0].active);
+}
+
+TEST_CASE("the VLAN a frame is admitted on, and the tag a quarantine rewrites", "[classifier]") {
+    struct Case {
+        std::string description;
+        std::vector<Tag> tags;
+        bool camera;
+        std::uint16_t vlan;
+        int vlan_tag;
+    };
+    const std::vector<Case> cases = {
+        {"untagged: VLAN 0, no tag", {}, true, 0, -1},
+        {"one camera tag", {{120}}, true, 120, 0},
+        {"QinQ, provider outer tag, camera inner tag", {{10, t::kTpid8021ad}, {120}}, true, 120, 1},
+        {"camera outer tag, added inner tag", {{120, t::kTpid8021ad}, {3000}}, true, 120, 0},
+        {"three tags, camera only in the third", {{10, t::kTpid8021ad}, {20}, {150}}, true, 150, 2},
+        {"no camera tag at all", {{10, t::kTpid8021ad}, {20}}, false, 0, -1},
+    };
+    const auto snap = t::example_snapshot(t::kNow2026);
+    for (const auto& c : cases) {
+        INFO(c.description);
+        const ParsedFrame f = parse_frame(up(kLocal, c.tags, kCoreIp));
+        const FrameVerdict v = classify_frame(*snap, f, Direction::upstream);
+        REQUIRE(v.camera == c.camera);
+        if (!c.camera) continue;
+        CHECK(v.vlan == c.vlan);
+        CHECK(static_cast<int>(v.vlan_tag) == c.vlan_tag);
+        const auto edit = camfence::dataplane::quarantine_edit(f, v.vlan_tag);
+        CHECK(edit.insert == (c.vlan_tag < 0));
+        if (c.vlan_tag >= 0) CHECK(edit.tag_offset == f.tag_offset[c.vlan_tag]);
+    }
 }
