@@ -104,6 +104,8 @@ LoadedPolicy read_policy(const std::string& path, const LoadOptions& options) {
     if (const YAML::Node& site = doc["site"]; site.IsDefined()) {
         if (r.expect_map(site, "'site'", {"name", "sensitive"})) {
             p.site_name = r.string(site, "name", true).value_or("");
+            if (site["name"].IsDefined() && site["name"].IsScalar() && p.site_name.empty())
+                r.error(site["name"], "site name is empty");
             p.sensitive = r.boolean(site, "sensitive", false).value_or(false);
         }
     } else {
@@ -157,8 +159,11 @@ LoadedPolicy read_policy(const std::string& path, const LoadOptions& options) {
                     }
                     auto [pz, fresh] = prefix_zone.emplace(*prefix, name);
                     if (!fresh) {
-                        r.error(item, "prefix " + prefix->to_string() + " is in zones '" +
-                                          pz->second + "' and '" + name + "'");
+                        r.error(item, pz->second == name
+                                          ? "prefix " + prefix->to_string() +
+                                                " is listed twice in zone '" + name + "'"
+                                          : "prefix " + prefix->to_string() + " is in zones '" +
+                                                pz->second + "' and '" + name + "'");
                         continue;
                     }
                     z.prefixes.push_back(*prefix);
@@ -177,7 +182,9 @@ LoadedPolicy read_policy(const std::string& path, const LoadOptions& options) {
                     "default_action '" + *a + "' is not one of forward, drop, quarantine");
     }
 
-    bool uses_quarantine = p.default_action == Action::quarantine;
+    // Where quarantine is first asked for, to point there if quarantine_vlan is missing.
+    std::optional<YAML::Mark> quarantine_use;
+    if (p.default_action == Action::quarantine) quarantine_use = doc["default_action"].Mark();
     if (const YAML::Node& rules = doc["rules"]; rules.IsDefined() && !rules.IsNull()) {
         std::set<std::string> names;
         if (r.expect_sequence(rules, "'rules'")) {
@@ -198,7 +205,8 @@ LoadedPolicy read_policy(const std::string& path, const LoadOptions& options) {
                 if (auto a = r.string(item, "action", true)) {
                     if (auto act = parse_action(*a)) {
                         rule.action = *act;
-                        uses_quarantine = uses_quarantine || *act == Action::quarantine;
+                        if (*act == Action::quarantine && !quarantine_use)
+                            quarantine_use = item["action"].Mark();
                     } else {
                         r.error(item["action"],
                                 "action '" + *a + "' is not one of forward, drop, quarantine");
@@ -246,8 +254,14 @@ LoadedPolicy read_policy(const std::string& path, const LoadOptions& options) {
             }
         }
     }
-    if (uses_quarantine && !p.quarantine_vlan && !doc["quarantine_vlan"].IsDefined())
-        r.error(doc, "a rule or default_action quarantines, but 'quarantine_vlan' is not set");
+    if (quarantine_use && !p.quarantine_vlan && !doc["quarantine_vlan"].IsDefined())
+        r.error(*quarantine_use, "this action quarantines, but 'quarantine_vlan' is not set");
+    // A quarantine VLAN that is also a camera VLAN keeps quarantined frames on
+    // the camera segment, which defeats the quarantine.
+    if (p.quarantine_vlan && p.camera_vlans.contains(*p.quarantine_vlan))
+        r.error(doc["quarantine_vlan"], "quarantine_vlan " + std::to_string(*p.quarantine_vlan) +
+                                            " is one of the camera_vlans: quarantined frames would "
+                                            "stay on a camera segment");
 
     if (const YAML::Node& ex = doc["exceptions"]; ex.IsDefined() && !ex.IsNull()) {
         std::map<std::uint64_t, int> seen;
@@ -260,7 +274,12 @@ LoadedPolicy read_policy(const std::string& path, const LoadOptions& options) {
                 e.reason = r.string(item, "reason", true).value_or("");
                 bool ok = mac && until;
                 if (mac) {
-                    if (auto m = MacAddress::parse(*mac)) {
+                    if (auto m = MacAddress::parse(*mac); m && m->is_group()) {
+                        r.error(item["mac"],
+                                "exception MAC " + m->to_string() +
+                                    " is a group (multicast/broadcast) address, not a device");
+                        ok = false;
+                    } else if (m) {
                         e.mac = *m;
                         auto [it, fresh] = seen.emplace(m->value, item.Mark().line + 1);
                         if (!fresh) {

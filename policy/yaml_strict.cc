@@ -32,6 +32,20 @@ void YamlReader::error(const YAML::Mark& at, std::string message) {
     out_.push_back(Diagnostic{file_, at.line + 1, at.column + 1, std::move(message)});
 }
 
+void YamlReader::error(const YAML::Node& at, std::string message) {
+    if (!at.IsDefined()) {
+        error_no_place(std::move(message));
+        return;
+    }
+    if (at.IsNull())
+        for (const auto& [value, key_mark] : empty_values_)
+            if (value.is(at)) {
+                error(key_mark, std::move(message));
+                return;
+            }
+    error(at.Mark(), std::move(message));
+}
+
 void YamlReader::error_no_place(std::string message) {
     out_.push_back(Diagnostic{file_, 0, 0, std::move(message)});
 }
@@ -45,12 +59,26 @@ std::optional<YAML::Node> YamlReader::load() {
     std::stringstream buf;
     buf << in.rdbuf();
     try {
-        YAML::Node root = YAML::Load(buf.str());
-        if (!root.IsDefined() || root.IsNull()) {
+        std::vector<YAML::Node> docs = YAML::LoadAll(buf.str());
+        if (docs.size() > 1) {
+            // Everything after a `---` would otherwise be silently ignored.
+            // Point at the `---` that starts it: the last marker line before its content.
+            YAML::Mark at = docs[1].Mark();
+            std::istringstream lines(buf.str());
+            std::string text;
+            for (int n = 0; std::getline(lines, text) && (at.is_null() || n <= at.line); ++n)
+                if (text.rfind("---", 0) == 0 && n > 0) {
+                    at = YAML::Mark();
+                    at.line = n;
+                }
+            error(at, "a second YAML document (after '---'): the file must hold exactly one");
+            return std::nullopt;
+        }
+        if (docs.empty() || !docs[0].IsDefined() || docs[0].IsNull()) {
             error_no_place("file is empty");
             return std::nullopt;
         }
-        return root;
+        return docs[0];
     } catch (const YAML::ParserException& e) {
         error(e.mark, "YAML syntax: " + e.msg);
     } catch (const YAML::Exception& e) {
@@ -83,6 +111,7 @@ bool YamlReader::expect_map(const YAML::Node& node, std::string_view what,
     std::set<std::string> seen;
     for (const auto& kv : node) {
         const YAML::Node key = kv.first;
+        if (kv.second.IsNull()) empty_values_.emplace_back(kv.second, key.Mark());
         if (!key.IsScalar()) {
             error(key, "keys in " + std::string(what) + " must be plain names");
             continue;

@@ -23,7 +23,9 @@ class YamlReader {
     const std::string& file() const { return file_; }
     bool ok() const { return out_.size() == errors_at_start_; }
     void error(const YAML::Mark& at, std::string message);
-    void error(const YAML::Node& at, std::string message) { error(at.Mark(), std::move(message)); }
+    // At the node; an empty value (`site:` with nothing after it) is reported at its key,
+    // since yaml-cpp places an empty node at the next token.
+    void error(const YAML::Node& at, std::string message);
     void error_no_place(std::string message);
 
     // Reads and parses the whole file; syntax errors are reported with their place.
@@ -52,6 +54,7 @@ class YamlReader {
     std::string file_;
     std::vector<Diagnostic>& out_;
     std::size_t errors_at_start_ = out_.size();
+    std::vector<std::pair<YAML::Node, YAML::Mark>> empty_values_;  // value -> its key's place
 };
 
 // A yaml-cpp exception from a shape the strict walk did not anticipate, as a rejection of
