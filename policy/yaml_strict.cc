@@ -50,6 +50,38 @@ void YamlReader::error_no_place(std::string message) {
     out_.push_back(Diagnostic{file_, 0, 0, std::move(message)});
 }
 
+// The 0-based line of a document marker that starts a second document: `---` after content,
+// or content after a `...` end marker. Markers only count at column 0, where YAML allows
+// nothing else to start with them.
+static std::optional<int> second_document_line(const std::string& text) {
+    std::istringstream lines(text);
+    std::string line;
+    bool content = false, ended = false;
+    auto is_marker = [&](const char* m) {
+        return line.rfind(m, 0) == 0 &&
+               (line.size() == 3 || line[3] == ' ' || line[3] == '\t' || line[3] == '\r');
+    };
+    for (int n = 0; std::getline(lines, line); ++n) {
+        if (is_marker("---")) {
+            if (content || ended) return n;
+            content = line.find_first_not_of(" \t\r", 3) != std::string::npos &&
+                      line[line.find_first_not_of(" \t\r", 3)] != '#';
+            continue;
+        }
+        if (is_marker("...")) {
+            ended = content;
+            continue;
+        }
+        auto first = line.find_first_not_of(" \t\r");
+        bool blank =
+            first == std::string::npos || line[first] == '#' || (!content && line[0] == '%');
+        if (blank) continue;
+        if (ended) return n;
+        content = true;
+    }
+    return std::nullopt;
+}
+
 std::optional<YAML::Node> YamlReader::load() {
     std::ifstream in(file_, std::ios::binary);
     if (!in) {
@@ -59,26 +91,21 @@ std::optional<YAML::Node> YamlReader::load() {
     std::stringstream buf;
     buf << in.rdbuf();
     try {
-        std::vector<YAML::Node> docs = YAML::LoadAll(buf.str());
-        if (docs.size() > 1) {
-            // Everything after a `---` would otherwise be silently ignored.
-            // Point at the `---` that starts it: the last marker line before its content.
-            YAML::Mark at = docs[1].Mark();
-            std::istringstream lines(buf.str());
-            std::string text;
-            for (int n = 0; std::getline(lines, text) && (at.is_null() || n <= at.line); ++n)
-                if (text.rfind("---", 0) == 0 && n > 0) {
-                    at = YAML::Mark();
-                    at.line = n;
-                }
+        // YAML::Load reads the first document only and YAML::LoadAll can loop forever on
+        // some invalid input (yaml-cpp 0.7, found by fuzz_policy), so a second document is
+        // found from its marker instead.
+        if (auto line = second_document_line(buf.str())) {
+            YAML::Mark at;
+            at.line = *line;
             error(at, "a second YAML document (after '---'): the file must hold exactly one");
             return std::nullopt;
         }
-        if (docs.empty() || !docs[0].IsDefined() || docs[0].IsNull()) {
+        YAML::Node root = YAML::Load(buf.str());
+        if (!root.IsDefined() || root.IsNull()) {
             error_no_place("file is empty");
             return std::nullopt;
         }
-        return docs[0];
+        return root;
     } catch (const YAML::ParserException& e) {
         error(e.mark, "YAML syntax: " + e.msg);
     } catch (const YAML::Exception& e) {

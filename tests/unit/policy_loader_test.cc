@@ -425,3 +425,24 @@ TEST_CASE("parse_iso_date accepts real calendar dates only", "[policy_loader]") 
         CHECK(p::parse_iso_date(row.text) == row.days);
     }
 }
+
+TEST_CASE("document markers: one document is fine, content after an end marker is not",
+          "[policy_loader]") {
+    const std::string body = "site: {name: s}\nprohibited: [hikvision]\ncamera_vlans: [100]\n";
+    SECTION("a leading --- and a trailing ... are one document") {
+        t::TempFile file("%YAML 1.2\n--- # the policy\nversion: 1\n" + body + "...\n");
+        CHECK_NOTHROW(p::load_policy(file.path(), t::shipped_options()));
+    }
+    SECTION("content after ... starts a second document") {
+        t::TempFile file("version: 1\n" + body + "...\nprohibited: [all]\n");
+        auto diags = rejection(file.path());
+        INFO(list(diags));
+        REQUIRE(diags.size() == 1);
+        CHECK(diags[0].line == 6);
+        CHECK(diags[0].message.find("second YAML document") != std::string::npos);
+    }
+    SECTION("invalid bytes that once made yaml-cpp's LoadAll loop forever are rejected") {
+        t::TempFile file(",\xa0");
+        CHECK_THROWS_AS(p::load_policy(file.path(), t::shipped_options()), p::PolicyError);
+    }
+}
