@@ -180,7 +180,8 @@ void parse_ipv6(const Reader& r, ParsedFrame& f, std::size_t off) noexcept;
     f.src_mac = (std::uint64_t{r.be32(6)} << 16) | r.be16(10);
     std::size_t off = 12;
     std::uint16_t type = r.be16(off);
-    while (type == kTpid8021Q || type == kTpid8021ad || type == kTpidQinQLegacy) {
+    // 0x8100 | 0x1000 == 0x9100: one test covers 802.1Q and the legacy QinQ TPID.
+    while ((type | 0x1000) == kTpidQinQLegacy || type == kTpid8021ad) {
         if (f.tag_count == kMaxVlanTags) {
             f.flags |= kTooManyTags;
             break;
@@ -200,22 +201,18 @@ void parse_ipv6(const Reader& r, ParsedFrame& f, std::size_t off) noexcept;
     off += 2;
     f.ethertype = type;
     f.l3_offset = static_cast<std::uint16_t>(off);
-    if (f.flags & kTooManyTags) return f;
-    switch (type) {
-        case kEtherArp:
-            f.l3 = L3::arp;
-            parse_arp(r, f, off);
-            break;
-        case kEtherIpv4:
-            f.l3 = L3::ipv4;
-            parse_ipv4(r, f, off);
-            break;
-        case kEtherIpv6:
-            f.l3 = L3::ipv6;
-            parse_ipv6(r, f, off);
-            break;
-        default:
-            break;
+    if (f.flags & kTooManyTags) [[unlikely]]
+        return f;
+    // IPv4 first: most of what crosses a camera edge.
+    if (type == kEtherIpv4) [[likely]] {
+        f.l3 = L3::ipv4;
+        parse_ipv4(r, f, off);
+    } else if (type == kEtherIpv6) {
+        f.l3 = L3::ipv6;
+        parse_ipv6(r, f, off);
+    } else if (type == kEtherArp) {
+        f.l3 = L3::arp;
+        parse_arp(r, f, off);
     }
     return f;
 }
