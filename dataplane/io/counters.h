@@ -26,4 +26,10 @@ struct alignas(64) WorkerCounters {
     std::uint64_t tx_failed = 0;           // egress queue full: freed
 };
 
+// Reads a counter another lcore is writing: a relaxed atomic load of the aligned 64-bit word,
+// so the reader sees a whole value and the writer pays nothing.
+inline std::uint64_t read_counter(const std::uint64_t& counter) {
+    return __atomic_load_n(&counter, __ATOMIC_RELAXED);
+}
+
 }  // namespace camfence::dataplane

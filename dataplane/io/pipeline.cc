@@ -15,6 +15,7 @@ template <DirectionSource kSource>
 void process(const policy::PolicySnapshot& s, rte_mbuf* const* frames, std::uint16_t n,
              WorkerCounters& c, ActionBuckets& out, const BurstDetail* detail) noexcept {
     out.count = {};
+    out.egress_count = 0;
     for (std::uint16_t i = 0; i < n; ++i) {
         if (i + 1 < n) rte_prefetch0(rte_pktmbuf_mtod(frames[i + 1], void*));
         rte_mbuf* m = frames[i];
@@ -53,6 +54,7 @@ void process(const policy::PolicySnapshot& s, rte_mbuf* const* frames, std::uint
             c.fragments += (f.flags & kFragment) != 0;
         }
         out.frames[a][out.count[a]++] = m;
+        if (v.action != Action::drop) out.egress[out.egress_count++] = m;
         if (detail) {
             detail->parsed[i] = f;
             detail->verdicts[i] = v;

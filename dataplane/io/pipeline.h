@@ -23,6 +23,9 @@ enum class DirectionSource : std::uint8_t { upstream_port, downstream_port, zone
 struct ActionBuckets {
     std::array<std::array<rte_mbuf*, kBurstSize>, policy::kActionCount> frames;
     std::array<std::uint16_t, policy::kActionCount> count{};
+    // Forwarded and quarantined frames together, in arrival order: what an inline port sends.
+    std::array<rte_mbuf*, kBurstSize> egress;
+    std::uint16_t egress_count = 0;
 };
 
 // Optional per-frame detail for the audit; null on the live path.

@@ -18,12 +18,9 @@ int worker_main(void* arg) {
             ++busy;
             const policy::PolicySnapshot* s = ctx.snapshot->load(std::memory_order_acquire);
             process_burst(*s, burst, n, p.direction, c, buckets);
-            // Quarantined frames go out the same way with their segment moved to the
-            // quarantine VLAN.
-            std::uint16_t fwd = buckets.count[0];
-            for (std::uint16_t i = 0; i < buckets.count[2]; ++i)
-                buckets.frames[0][fwd++] = buckets.frames[2][i];
-            send_or_free(p.tx_port, p.tx_queue, buckets.frames[0].data(), fwd, c);
+            // Quarantined frames leave the same way, their segment moved to the quarantine
+            // VLAN, in arrival order with the forwarded ones.
+            send_or_free(p.tx_port, p.tx_queue, buckets.egress.data(), buckets.egress_count, c);
             if (buckets.count[1]) rte_pktmbuf_free_bulk(buckets.frames[1].data(), buckets.count[1]);
         }
         ++loops;
