@@ -250,6 +250,11 @@ LoadedPolicy read_policy(const std::string& path, const LoadOptions& options) {
                         r.error(item["direction"],
                                 "direction '" + *d + "' is not one of upstream, downstream, both");
                 }
+                if (p.rules.size() == kMaxRules) {
+                    r.error(item, "more than " + std::to_string(kMaxRules) +
+                                      " rules: merge rules with VLAN ranges and zones");
+                    break;
+                }
                 p.rules.push_back(std::move(rule));
             }
         }

@@ -21,7 +21,8 @@ RuleTable::RuleTable(const Policy& policy)
         vlan_class_[v] = it->second;
     }
     vlan_classes_ = classes.size();
-    std::size_t cells = vlan_classes_ * 2 * kDeviceClassCount * (zone_count_ + 1);
+    const std::size_t columns = zone_count_ + 2;  // zones, no zone, unreadable address
+    std::size_t cells = vlan_classes_ * 2 * kDeviceClassCount * columns;
     if (cells > (std::size_t{1} << 22))
         throw PolicyError(
             {{policy.path, 0, 0,
@@ -31,6 +32,7 @@ RuleTable::RuleTable(const Policy& policy)
     for (std::size_t vc = 0; vc < vlan_classes_; ++vc) {
         for (int d = 0; d < 2; ++d) {
             for (int c = 0; c < kDeviceClassCount; ++c) {
+                RuleCell* row = &cells_[((vc * 2 + d) * kDeviceClassCount + c) * columns];
                 for (std::size_t z = 0; z <= zone_count_; ++z) {
                     RuleCell cell{policy.default_action, default_slot()};
                     for (std::size_t i = 0; i < policy.rules.size(); ++i) {
@@ -43,8 +45,15 @@ RuleTable::RuleTable(const Policy& policy)
                         cell = RuleCell{r.action, static_cast<std::uint16_t>(i)};
                         break;
                     }
-                    cells_[((vc * 2 + d) * kDeviceClassCount + c) * (zone_count_ + 1) + z] = cell;
+                    row[z] = cell;
                 }
+                // Unreadable peer address: whichever zone (or none) it might have been in,
+                // the strictest outcome; ties keep the earliest column.
+                RuleCell strictest = row[0];
+                for (std::size_t z = 1; z <= zone_count_; ++z)
+                    if (restrictiveness(row[z].action) > restrictiveness(strictest.action))
+                        strictest = row[z];
+                row[zone_count_ + 1] = strictest;
             }
         }
     }

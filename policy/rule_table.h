@@ -1,6 +1,9 @@
 // The rule list compiled into a dense table: every (VLAN class, direction, device class,
 // zone) combination holds the action and the rule of the first matching rule, so the fast
-// path pays one indexed load per frame whatever the number of rules.
+// path pays one indexed load per frame whatever the number of rules. Besides the zones and
+// "no zone" there is a column for a peer whose address could not be read (a truncated or
+// malformed header): it holds the most restrictive answer any zone would give, so a frame
+// cannot slip past a zone rule by breaking its own header.
 #pragma once
 
 #include <array>
@@ -25,11 +28,12 @@ class RuleTable {
 
     RuleCell lookup(DeviceClass cls, std::uint16_t zone, std::uint16_t segment_vlan,
                     Direction dir) const {
-        std::size_t z = zone == kNoZone ? zone_count_ : zone;
+        std::size_t z =
+            zone == kNoZone ? zone_count_ : (zone == kUnknownZone ? zone_count_ + 1 : zone);
         std::size_t vc = vlan_class_[segment_vlan & 0xfff];
         return cells_[((vc * 2 + static_cast<std::size_t>(dir)) * kDeviceClassCount +
                        static_cast<std::size_t>(cls)) *
-                          (zone_count_ + 1) +
+                          (zone_count_ + 2) +
                       z];
     }
 

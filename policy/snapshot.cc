@@ -95,7 +95,9 @@ std::shared_ptr<const PolicySnapshot> compile_policy(const LoadedPolicy& loaded,
     }
     s->zones = ZoneMap(zone_entries);
 
-    // Rules
+    // Rules: the loader bounds them; a Policy built another way must respect it too.
+    if (p.rules.size() > kMaxRules)
+        throw PolicyError({{p.path, 0, 0, "more than " + std::to_string(kMaxRules) + " rules"}});
     for (const auto& r : p.rules) {
         s->rule_names.push_back(r.name);
         s->rule_actions.push_back(r.action);

@@ -1,6 +1,7 @@
 // The small vocabulary shared by the policy, the fast path and the reports.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string_view>
@@ -19,8 +20,19 @@ enum class DeviceClass : std::uint8_t {
 };
 inline constexpr int kDeviceClassCount = 4;
 
+// Rules a policy may hold: the fast path keeps a counter slot per rule in fixed per-lcore
+// arrays, so the loader enforces this bound.
+inline constexpr std::size_t kMaxRules = 1024;
+
 // Upstream: from the camera side toward a peer. Downstream: from a peer toward the camera side.
 enum class Direction : std::uint8_t { upstream = 0, downstream = 1 };
+
+// How much an action keeps a frame from its destination: drop > quarantine > forward. Where
+// several answers apply to one frame (several camera VLAN tags, an unreadable peer address),
+// the most restrictive one wins.
+constexpr int restrictiveness(Action a) {
+    return a == Action::drop ? 2 : (a == Action::quarantine ? 1 : 0);
+}
 
 constexpr std::string_view to_string(Action a) {
     switch (a) {

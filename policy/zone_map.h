@@ -11,7 +11,8 @@
 
 namespace camfence::policy {
 
-inline constexpr std::uint16_t kNoZone = 0xffff;
+inline constexpr std::uint16_t kNoZone = 0xffff;       // the address is in no zone
+inline constexpr std::uint16_t kUnknownZone = 0xfffe;  // the address could not be read
 
 class ZoneMap {
   public:

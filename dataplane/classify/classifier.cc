@@ -4,8 +4,11 @@ namespace camfence::dataplane {
 
 Direction direction_by_zones(const policy::PolicySnapshot& s, const ParsedFrame& f) noexcept {
     if (!f.has_ip) return Direction::upstream;
-    bool src_in = address_zone(s, f, true) != policy::kNoZone;
-    bool dst_in = address_zone(s, f, false) != policy::kNoZone;
+    auto in_zone = [](std::uint16_t z) {
+        return z != policy::kNoZone && z != policy::kUnknownZone;
+    };
+    bool src_in = in_zone(address_zone(s, f, true));
+    bool dst_in = in_zone(address_zone(s, f, false));
     return (src_in && !dst_in) ? Direction::downstream : Direction::upstream;
 }
 

@@ -35,8 +35,9 @@ inline constexpr int kNotCameraTraffic = -2;
 
 // Which tag admits the frame as camera traffic: -1 for an untagged frame when VLAN 0 is a
 // camera VLAN; the segment tag (the only one, or the inner one of QinQ) when its VLAN is a
-// camera VLAN; else the outermost tag that is one; kNotCameraTraffic when none is. An extra
-// tag inside a camera VLAN therefore never moves a frame off it, nor out of its VLAN's rules.
+// camera VLAN; else the outermost tag that is one; kNotCameraTraffic when none is. Any tag
+// on a camera VLAN admits the frame, so an added tag never moves it off the camera VLANs;
+// classify_frame also weighs every other camera VLAN tag (see there).
 inline int camera_tag(const policy::PolicySnapshot& s, const ParsedFrame& f) noexcept {
     if (f.tag_count == 0) return s.is_camera_vlan(0) ? -1 : kNotCameraTraffic;
     int seg = f.segment_tag();
@@ -52,9 +53,13 @@ inline bool on_camera_vlan(const policy::PolicySnapshot& s, const ParsedFrame& f
 }
 
 // The zone of the frame's source or destination address.
+// kNoZone when the frame carries no IP address at all (not IP or ARP), kUnknownZone when it
+// is IP or ARP (or hides its ethertype behind too many tags) but the address is unreadable.
 inline std::uint16_t address_zone(const policy::PolicySnapshot& s, const ParsedFrame& f,
                                   bool source) noexcept {
-    if (!f.has_ip) return policy::kNoZone;
+    if (!f.has_ip) [[unlikely]]
+        return (f.l3 != L3::none || (f.flags & kTooManyTags)) ? policy::kUnknownZone
+                                                              : policy::kNoZone;
     if (f.l3 == L3::ipv6) [[unlikely]]
         return s.zones.lookup_v6(source ? policy::U128{f.src_ip_hi, f.src_ip_lo}
                                         : policy::U128{f.dst_ip_hi, f.dst_ip_lo});
@@ -97,6 +102,16 @@ inline std::uint16_t peer_zone(const policy::PolicySnapshot& s, const ParsedFram
     }
     v.zone = peer_zone(s, f, dir);
     auto cell = s.rules.lookup(v.device_class, v.zone, v.vlan, dir);
+    if (f.tag_count > 1) [[unlikely]] {
+        // Several tags: if another one is a camera VLAN too (a tag stacked inside a camera
+        // VLAN, or a QinQ S-tag that is one), the strictest of their rules applies.
+        for (int i = 0; i < f.tag_count; ++i) {
+            if (i == tag || !s.is_camera_vlan(f.vlan[i])) continue;
+            auto other = s.rules.lookup(v.device_class, v.zone, f.vlan[i], dir);
+            if (policy::restrictiveness(other.action) > policy::restrictiveness(cell.action))
+                cell = other;
+        }
+    }
     v.action = cell.action;
     v.slot = cell.slot;
     return v;

@@ -6,6 +6,7 @@
 #include <span>
 
 #include "dataplane/parse/frame.h"
+#include "policy/snapshot.h"
 
 namespace camfence::dataplane {
 
@@ -28,6 +29,17 @@ struct QuarantineEdit {
 inline QuarantineEdit quarantine_edit(const ParsedFrame& f, int tag) noexcept {
     return tag < 0 ? QuarantineEdit{true, 0} : QuarantineEdit{false, f.tag_offset[tag]};
 }
+// Quarantines a tagged frame in place: the tag it was admitted on (`admitted_tag`, from
+// FrameVerdict::vlan_tag) and every other tag on a camera VLAN get the quarantine VID, so the
+// frame stays on no camera VLAN whichever tag the network switches it by. Untagged frames
+// (admitted_tag < 0) need insert_tag instead.
+inline void retag_camera_vlans(const policy::PolicySnapshot& s, const ParsedFrame& f,
+                               int admitted_tag, std::span<std::byte> frame) noexcept {
+    for (int i = 0; i < f.tag_count; ++i)
+        if (i == admitted_tag || s.is_camera_vlan(f.vlan[i]))
+            set_tag_vid(frame, f.tag_offset[i], s.quarantine_vlan);
+}
+
 // The same for the frame's nominal segment tag (ParsedFrame::segment_tag).
 inline QuarantineEdit quarantine_edit(const ParsedFrame& f) noexcept {
     return quarantine_edit(f, f.segment_tag());

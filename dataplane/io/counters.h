@@ -9,8 +9,8 @@
 
 namespace camfence::dataplane {
 
-inline constexpr std::size_t kMaxRules = 1024;
-inline constexpr std::size_t kMaxSlots = kMaxRules + 3;  // rules + default, non-camera, malformed
+// One slot per rule, then default, non-camera, malformed (PolicySnapshot::slot_count()).
+inline constexpr std::size_t kMaxSlots = policy::kMaxRules + 3;
 
 struct alignas(64) WorkerCounters {
     struct Slot {

@@ -30,9 +30,8 @@ void process(const policy::PolicySnapshot& s, rte_mbuf* const* frames, std::uint
             dir = direction_by_zones(s, f);
         FrameVerdict v = classify_frame(s, f, dir);
         if (v.action == Action::quarantine) {
-            QuarantineEdit edit = quarantine_edit(f, v.vlan_tag);
-            if (!edit.insert) {
-                set_tag_vid({data, rte_pktmbuf_data_len(m)}, edit.tag_offset, s.quarantine_vlan);
+            if (v.vlan_tag >= 0) {
+                retag_camera_vlans(s, f, v.vlan_tag, {data, rte_pktmbuf_data_len(m)});
             } else if (auto* grown = rte_pktmbuf_prepend(m, kVlanTagLen)) {
                 insert_tag({reinterpret_cast<std::byte*>(grown), rte_pktmbuf_data_len(m)},
                            s.quarantine_vlan);

@@ -42,18 +42,20 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (v.action == Action::quarantine) {
             std::vector<std::byte> grown(size + kVlanTagLen);
             if (size) std::memcpy(grown.data() + kVlanTagLen, data, size);
-            QuarantineEdit e = quarantine_edit(f, v.vlan_tag);
-            if (e.insert)
+            bool insert = v.vlan_tag < 0;
+            if (insert)
                 insert_tag(grown, s.quarantine_vlan);
             else
-                set_tag_vid({grown.data() + kVlanTagLen, size}, e.tag_offset, s.quarantine_vlan);
-            // The rewritten frame must carry the quarantine VLAN in the tag the frame was admitted
-            // on.
+                retag_camera_vlans(s, f, v.vlan_tag, {grown.data() + kVlanTagLen, size});
+            // After quarantine the frame is on no camera VLAN: untagged it gained the
+            // quarantine tag; tagged, no tag it had is left on a camera VLAN.
             ParsedFrame q =
-                parse_frame(e.insert ? std::span<const std::byte>(grown)
-                                     : std::span<const std::byte>(grown).subspan(kVlanTagLen));
-            int t = e.insert ? 0 : v.vlan_tag;
-            if (q.tag_count <= t || q.vlan[t] != s.quarantine_vlan) std::abort();
+                parse_frame(insert ? std::span<const std::byte>(grown)
+                                   : std::span<const std::byte>(grown).subspan(kVlanTagLen));
+            if (insert && (q.tag_count == 0 || q.vlan[0] != s.quarantine_vlan)) std::abort();
+            if (!insert && q.tag_count != f.tag_count) std::abort();
+            for (int i = 0; i < q.tag_count && !insert; ++i)
+                if (s.is_camera_vlan(q.vlan[i])) std::abort();
         }
     }
     return 0;

@@ -143,7 +143,10 @@ void check(const Row& row) {
     CHECK(v.direction == dir);
     const bool classified = row.rule != "(non-camera-vlan)" && row.rule != "(malformed)";
     CHECK(v.camera == classified);
-    if (classified) CHECK((v.zone == p::kNoZone ? "" : snap->zone_names.at(v.zone)) == row.zone);
+    if (classified)
+        CHECK((v.zone == p::kNoZone        ? std::string()
+               : v.zone == p::kUnknownZone ? std::string("(unknown)")
+                                           : snap->zone_names.at(v.zone)) == row.zone);
     // The slot's action is the verdict's: counters and forwarding never disagree.
     if (v.slot < snap->rule_actions.size()) CHECK(snap->rule_actions[v.slot] == v.action);
     if (v.slot == snap->slot_default()) CHECK(v.action == snap->default_action);
@@ -360,13 +363,34 @@ TEST_CASE("classify_frame under the example policy", "[classifier]") {
          "(malformed)",
          kClear},
         {"empty frame", {}, {}, kDown, Action::drop, "(malformed)", kClear},
-        {"truncated IPv4: no addresses, so no zone",
+        {"truncated IPv4: the peer is unreadable, so the strictest zone's rule applies",
          {},
          [] {
              auto f = up(kHikvision, {}, kCoreIp);
              f.resize(14 + 10);
              return f;
          }(),
+         kUp,
+         Action::drop,
+         "prohibited-to-core",
+         kProhibited,
+         "(unknown)"},
+        {"ARP with a bad hardware type: unreadable peer, strictest zone's rule",
+         {},
+         [] {
+             auto f = arp(kHikvision, t::kBroadcastMac, {}, t::ip4(192, 168, 1, 20), kCoreIp);
+             f[14] = std::byte{0x00};
+             f[15] = std::byte{0x09};  // hardware type 9: not Ethernet
+             return f;
+         }(),
+         kUp,
+         Action::drop,
+         "prohibited-to-core",
+         kProhibited,
+         "(unknown)"},
+        {"not IP at all (LLDP): no peer address, zone none",
+         {},
+         lldp(kHikvision, {}),
          kUp,
          Action::quarantine,
          "prohibited-elsewhere",
@@ -681,7 +705,8 @@ TEST_CASE("RuleTable groups VLANs that every rule treats alike", "[classifier]")
     const auto snap = t::compile(b.load());
     // Neither, low only, both, high only.
     CHECK(snap->rules.vlan_class_count() == 4);
-    CHECK(snap->rules.cell_count() == 4 * 2 * p::kDeviceClassCount * (2 + 1));
+    // Columns: the two zones of the builder's policy, no zone, unreadable address.
+    CHECK(snap->rules.cell_count() == 4 * 2 * p::kDeviceClassCount * (2 + 2));
     struct Probe {
         std::uint16_t vlan;
         std::string rule;
@@ -749,5 +774,56 @@ TEST_CASE("the VLAN a frame is admitted on, and the tag a quarantine rewrites", 
         const auto edit = camfence::dataplane::quarantine_edit(f, v.vlan_tag);
         CHECK(edit.insert == (c.vlan_tag < 0));
         if (c.vlan_tag >= 0) CHECK(edit.tag_offset == f.tag_offset[c.vlan_tag]);
+    }
+}
+
+TEST_CASE("a tag stacked inside a camera VLAN cannot pick a laxer rule or escape quarantine",
+          "[classifier]") {
+    // Example policy: unregistered-to-core quarantines VLANs 100-149 only; 150 and 0 are
+    // camera VLANs it does not cover. A device on 100 stacks 150 or 0 inside: the strictest
+    // rule over its camera VLAN tags applies, and quarantine moves every camera VLAN tag.
+    check({"[100][150]: the rule for 100 still applies",
+           {},
+           up(kLocal, {{100, t::kTpid8021ad}, {150}}, kCoreIp),
+           kUp,
+           Action::quarantine,
+           "unregistered-to-core",
+           kUnregistered,
+           "core"});
+    check({"[100][0]: an inner priority tag does not lift it either",
+           {},
+           up(kLocal, {{100, t::kTpid8021ad}, {0}}, kCoreIp),
+           kUp,
+           Action::quarantine,
+           "unregistered-to-core",
+           kUnregistered,
+           "core"});
+    check({"[150] alone: not covered by the VLAN-scoped rule",
+           {},
+           up(kLocal, {{150}}, kCoreIp),
+           kUp,
+           Action::forward,
+           "(default)",
+           kUnregistered,
+           "core"});
+
+    const auto snap = t::example_snapshot(t::kNow2026);
+    for (std::vector<Tag> tags : {std::vector<Tag>{{100, t::kTpid8021ad}, {150}},
+                                  std::vector<Tag>{{100, t::kTpid8021ad}, {0}},
+                                  std::vector<Tag>{{3000, t::kTpid8021ad}, {120}, {7}}}) {
+        auto frame = up(kLocal, tags, kCoreIp);
+        const ParsedFrame f = parse_frame(frame);
+        const FrameVerdict v = classify_frame(*snap, f, Direction::upstream);
+        REQUIRE(v.action == Action::quarantine);
+        camfence::dataplane::retag_camera_vlans(*snap, f, v.vlan_tag, frame);
+        const ParsedFrame after = parse_frame(frame);
+        REQUIRE(after.tag_count == f.tag_count);
+        for (int i = 0; i < f.tag_count; ++i) {
+            INFO("tag " << i << " was VLAN " << f.vlan[i]);
+            // Camera VLAN tags moved to the quarantine VLAN; the others (S-tag 3000, inner 7)
+            // are left as they were.
+            CHECK(after.vlan[i] ==
+                  (snap->is_camera_vlan(f.vlan[i]) ? snap->quarantine_vlan : f.vlan[i]));
+        }
     }
 }
