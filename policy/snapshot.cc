@@ -64,8 +64,15 @@ std::shared_ptr<const PolicySnapshot> compile_policy(const LoadedPolicy& loaded,
     // A locally administered or group prefix identifies no manufacturer (the 2022 registry
     // still lists 20 historical ones): such MACs are unregistered whatever the registry says.
     auto universal = [](const MacPrefix& m) { return ((m.value >> (m.bits - 8)) & 0x03) == 0; };
+    // The IEEE Registration Authority's own MA-L blocks only hold MA-M/MA-S assignments: a MAC
+    // in such a block that no finer assignment covers (one newer than the installed registry,
+    // say) belongs to no known organization, so it must come out unregistered, not clear.
+    const std::string registration_authority =
+        normalize_organization("IEEE Registration Authority");
     for (const auto& e : registry.entries) {
         if (!universal(e.prefix)) continue;
+        if (e.prefix.bits == 24 && normalize_organization(e.organization) == registration_authority)
+            continue;
         std::uint16_t vendor = kNoVendor;
         if (auto it = vendor_by_org.find(normalize_organization(e.organization));
             it != vendor_by_org.end()) {
