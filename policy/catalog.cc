@@ -33,8 +33,10 @@ std::size_t VendorCatalog::root_of(std::size_t index) const {
 
 std::string normalize_organization(std::string_view name) {
     std::string out;
+    // The registry spells one company "HUAWEI TECHNOLOGIES CO.,LTD" and "Huawei Technologies
+    // Co., Ltd.": case, whitespace, '.' and ',' carry no meaning. Still a whole-name match.
     for (char c : name)
-        if (!std::isspace(static_cast<unsigned char>(c)))
+        if (!std::isspace(static_cast<unsigned char>(c)) && c != '.' && c != ',')
             out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
     return out;
 }

@@ -40,7 +40,7 @@ class VendorCatalog {
 // Loads and validates a catalog file; throws PolicyError with every problem found.
 VendorCatalog load_catalog(const std::string& path);
 
-// The key used to compare IEEE organization names: lower case, whitespace removed.
+// The key used to compare IEEE organization names: lower case, without whitespace, '.', ','.
 std::string normalize_organization(std::string_view name);
 
 }  // namespace camfence::policy
