@@ -2,6 +2,36 @@
 #include "dataplane/parse/frame.h"
 
 namespace camfence::dataplane::detail {
+namespace {
+
+// A routing header with segments left names where the packet is really going: that final
+// destination, not the next hop in the fixed header, is the peer whose zone counts.
+void final_destination(const Reader& r, ParsedFrame& f, std::size_t pos, std::size_t len) {
+    std::uint8_t type = r.u8(pos + 2);
+    std::uint8_t segments_left = r.u8(pos + 3);
+    if (segments_left == 0) return;
+    std::size_t addr;
+    switch (type) {
+        case 0:  // RH0 (deprecated): the last address of the list
+            if (len < 24) return;
+            addr = pos + len - 16;
+            break;
+        case 2:  // Mobile IPv6: the home address
+        case 4:  // Segment Routing: Segment List[0] is the last segment
+            addr = pos + 8;
+            break;
+        default:
+            return;
+    }
+    if (!r.has(addr, 16) || addr + 16 > pos + len) {
+        f.flags |= kTruncated;
+        return;
+    }
+    f.dst_ip_hi = r.be64(addr);
+    f.dst_ip_lo = r.be64(addr + 8);
+}
+
+}  // namespace
 
 void parse_ipv6(const Reader& r, ParsedFrame& f, std::size_t off) noexcept {
     if (!r.has(off, 40)) {
@@ -61,6 +91,7 @@ void parse_ipv6(const Reader& r, ParsedFrame& f, std::size_t off) noexcept {
             len = (std::size_t{r.u8(pos + 1)} + 2) * 4;
         } else {
             len = (std::size_t{r.u8(pos + 1)} + 1) * 8;
+            if (this_header == 43) final_destination(r, f, pos, len);
         }
         pos += len;
     }

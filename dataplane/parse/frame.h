@@ -114,12 +114,14 @@ struct Reader {
 }
 
 [[gnu::always_inline]] inline void parse_arp(const Reader& r, ParsedFrame& f, std::size_t off) {
-    // Ethernet/IPv4 ARP only: htype 1, ptype 0x0800, hlen 6, plen 4 (28 bytes).
+    // IPv4 over 48-bit MACs: htype 1 (Ethernet) or 6 (IEEE 802, which Linux accepts on
+    // Ethernet too), ptype 0x0800, hlen 6, plen 4 (28 bytes).
     if (!r.has(off, 28)) {
         f.flags |= kTruncated;
         return;
     }
-    if (r.be16(off) != 1 || r.be16(off + 2) != kEtherIpv4 || r.u8(off + 4) != 6 ||
+    std::uint16_t htype = r.be16(off);
+    if ((htype != 1 && htype != 6) || r.be16(off + 2) != kEtherIpv4 || r.u8(off + 4) != 6 ||
         r.u8(off + 5) != 4) {
         f.flags |= kBadHeader;
         return;

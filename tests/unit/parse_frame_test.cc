@@ -193,8 +193,10 @@ TEST_CASE("parse_frame reads Ethernet and VLAN tag stacks", "[parse_frame]") {
 TEST_CASE("parse_frame reads ARP sender and target addresses", "[parse_frame]") {
     const t::ArpFields request{
         .sender_mac = kCameraMac, .sender_ip = kCameraIp, .target_ip = kCoreIp};
-    t::ArpFields token_ring = request;
-    token_ring.hardware_type = 6;
+    t::ArpFields ieee802 = request;
+    ieee802.hardware_type = 6;  // IEEE 802: Linux accepts it on Ethernet, so must we
+    t::ArpFields frame_relay = request;
+    frame_relay.hardware_type = 15;
     t::ArpFields ipv6_arp = request;
     ipv6_arp.protocol_type = t::kEtherTypeIpv6;
     const std::vector<Case> cases = {
@@ -209,7 +211,9 @@ TEST_CASE("parse_frame reads ARP sender and target addresses", "[parse_frame]") 
                   .l3_offset = 18,
                   .l3 = L3::arp,
                   .ip = kV4Addresses}},
-        {"ARP with a non-Ethernet hardware type is a bad header", eth().arp(token_ring).build(),
+        {"ARP with hardware type 6 (IEEE 802) is read like Ethernet", eth().arp(ieee802).build(),
+         Expected{.ethertype = t::kEtherTypeArp, .l3 = L3::arp, .ip = kV4Addresses}},
+        {"ARP with another hardware type is a bad header", eth().arp(frame_relay).build(),
          Expected{.flags = kBadHeader, .ethertype = t::kEtherTypeArp, .l3 = L3::arp}},
         {"ARP for a non-IPv4 protocol is a bad header", eth().arp(ipv6_arp).build(),
          Expected{.flags = kBadHeader, .ethertype = t::kEtherTypeArp, .l3 = L3::arp}},
@@ -537,5 +541,43 @@ TEST_CASE("parse_frame: every truncation of tagged IPv4 and ARP frames",
                 .payload(18, 0)
                 .build();
         check_truncations(full, 18 + 28);
+    }
+}
+
+TEST_CASE("an IPv6 routing header's final destination is the peer", "[parse_frame]") {
+    const t::Ip6 next_hop = t::ip6("2001:db8:ffff::1");
+    struct Row {
+        std::string description;
+        std::uint8_t routing_type;
+        std::uint8_t segments_left;
+        bool final_is_peer;
+    };
+    for (const Row& row : std::vector<Row>{{"segment routing, 1 segment left", 4, 1, true},
+                                           {"mobile IPv6 home address", 2, 1, true},
+                                           {"RH0 with its last address", 0, 1, true},
+                                           {"segments left 0: already there", 4, 0, false},
+                                           {"unknown routing type", 3, 1, false}}) {
+        INFO(row.description);
+        auto frame = eth().ipv6(kCameraIp6, next_hop).ipv6_extension(43, 24).udp(5000, 53).build();
+        const std::size_t rh = 14 + 40;
+        frame[rh + 2] = std::byte{row.routing_type};
+        frame[rh + 3] = std::byte{row.segments_left};
+        for (int i = 0; i < 16; ++i)
+            frame[rh + 8 + i] = std::byte{kCoreIp6[i]};
+        const ParsedFrame f = parse_frame(frame);
+        REQUIRE(f.has_ip);
+        const t::Ip6& want = row.final_is_peer ? kCoreIp6 : next_hop;
+        CHECK(f.dst_ip_hi == t::ip6_hi(want));
+        CHECK(f.dst_ip_lo == t::ip6_lo(want));
+        CHECK(f.has_ports);
+        CHECK(f.dst_port == 53);
+    }
+    SECTION("a routing header too short for its segment is flagged, not read past") {
+        auto frame = eth().ipv6(kCameraIp6, next_hop).ipv6_extension(43, 8).udp(5000, 53).build();
+        frame[14 + 40 + 2] = std::byte{4};
+        frame[14 + 40 + 3] = std::byte{1};
+        const ParsedFrame f = parse_frame(frame);
+        CHECK((f.flags & kTruncated) != 0);
+        CHECK(f.dst_ip_lo == t::ip6_lo(next_hop));
     }
 }
