@@ -72,8 +72,10 @@ void AuditReport::record(const dataplane::ParsedFrame& f, const dataplane::Frame
             std::string registry = oui.bits == 24 ? "MA-L" : (oui.bits == 28 ? "MA-M" : "MA-S");
             std::string source =
                 oui.from_catalog ? "vendor catalog extra prefix" : "IEEE " + registry + " registry";
-            if (oui.vendor != policy::kNoVendor)
-                d.evidence.push_back({"oui", p.to_string(), frame_no_, org + " (" + source + ")"});
+            // Every verdict keeps its evidence, a clear one too: which registry entry says who
+            // made the device.
+            if (oui.vendor == policy::kNoVendor) source += "; not in the vendor catalog";
+            d.evidence.push_back({"oui", p.to_string(), frame_no_, org + " (" + source + ")"});
         }
         if (v.device_class == policy::DeviceClass::excepted || snap_.is_excepted(m) ||
             std::any_of(snap_.exceptions.begin(), snap_.exceptions.end(),

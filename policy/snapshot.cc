@@ -97,6 +97,9 @@ std::shared_ptr<const PolicySnapshot> compile_policy(const LoadedPolicy& loaded,
     std::vector<ZoneMap::Entry> zone_entries;
     for (std::size_t z = 0; z < p.zones.size(); ++z) {
         s->zone_names.push_back(p.zones[z].name);
+        if (p.zones[z].prefixes.empty())
+            s->warnings.push_back(p.path + ": zone '" + p.zones[z].name +
+                                  "' has no prefixes: rules naming it never match");
         for (const auto& prefix : p.zones[z].prefixes)
             zone_entries.push_back({prefix, static_cast<std::uint16_t>(z)});
     }

@@ -446,3 +446,35 @@ TEST_CASE("document markers: one document is fine, content after an end marker i
         CHECK_THROWS_AS(p::load_policy(file.path(), t::shipped_options()), p::PolicyError);
     }
 }
+
+TEST_CASE("at most 1024 rules: the fast path counts per rule in fixed arrays", "[policy_loader]") {
+    auto policy_with = [](std::size_t n) {
+        std::string text =
+            "version: 1\nsite: {name: s}\nprohibited: [hikvision]\n"
+            "camera_vlans: [100]\nrules:\n";
+        for (std::size_t i = 0; i < n; ++i)
+            text += "  - {name: r" + std::to_string(i) + ", action: drop}\n";
+        return text;
+    };
+    {
+        t::TempFile file(policy_with(p::kMaxRules));
+        CHECK(p::load_policy(file.path(), t::shipped_options()).policy.rules.size() ==
+              p::kMaxRules);
+    }
+    t::TempFile file(policy_with(p::kMaxRules + 1));
+    auto diags = rejection(file.path());
+    INFO(list(diags));
+    REQUIRE(diags.size() == 1);
+    CHECK(diags[0].line == 6 + static_cast<int>(p::kMaxRules));  // the 1025th rule
+    CHECK(diags[0].message.find("more than 1024 rules") != std::string::npos);
+}
+
+TEST_CASE("an empty zone is a warning, not an error", "[policy_loader]") {
+    t::TempFile file(
+        "version: 1\nsite: {name: s}\nprohibited: [hikvision]\ncamera_vlans: [100]\n"
+        "zones: {core: [10.0.0.0/8], lab: []}\n");
+    auto loaded = p::load_policy(file.path(), t::shipped_options());
+    auto snap = t::compile(loaded);
+    REQUIRE(snap->warnings.size() == 1);
+    CHECK(snap->warnings[0].find("zone 'lab' has no prefixes") != std::string::npos);
+}
