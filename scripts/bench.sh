@@ -12,7 +12,7 @@ rounds="${2:-2}"
 
 bash scripts/deps.sh
 bash scripts/hugepages.sh 1024
-command -v valgrind >/dev/null || { apt-get install -y -qq valgrind >/dev/null; }
+command -v valgrind >/dev/null || { apt-get update -qq && apt-get install -y -qq valgrind >/dev/null; }
 
 cmake -S . -B build-bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DCAMFENCE_WERROR=ON >/dev/null
 ninja -C build-bench -j2 camfence_bench classify_bench >/dev/null

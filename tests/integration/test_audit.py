@@ -28,7 +28,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 CASES_DIR = HERE / "cases"
 MAKE_CAPTURES = REPO / "tests" / "fixtures" / "make_captures.py"
-CAMFENCED = os.environ.get("CAMFENCED", "/work/build-integ/daemon/camfenced")
+CAMFENCED = os.environ.get("CAMFENCED", str(Path(__file__).resolve().parents[2] / "build" / "daemon" / "camfenced"))
 
 ACTIONS = ("forward", "drop", "quarantine")
 TPIDS = (0x8100, 0x88A8, 0x9100)
