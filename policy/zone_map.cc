@@ -17,46 +17,65 @@ struct Interval {
     std::uint16_t zone;
 };
 
-// Cuts the address family's space at every prefix boundary, gives each elementary interval
-// the zone of the longest prefix covering it, and merges neighbours with the same zone.
-std::vector<Interval> flatten(const std::vector<ZoneMap::Entry>& entries, bool v6, U128 max) {
+void emit(std::vector<Interval>& out, U128 first, U128 last, std::uint16_t zone) {
+    if (!out.empty() && out.back().zone == zone && plus_one(out.back().last) == first)
+        out.back().last = last;
+    else
+        out.push_back(Interval{first, last, zone});
+}
+
+// Prefixes are laminar (any two are nested or disjoint), so one sweep in address order with
+// a stack of the prefixes covering the cursor gives every address the zone of its longest
+// covering prefix: O(n log n). Neighbours with the same zone are merged.
+std::vector<Interval> flatten(const std::vector<ZoneMap::Entry>& entries, bool v6) {
     std::vector<const ZoneMap::Entry*> mine;
-    std::vector<U128> cuts;
-    for (const auto& e : entries) {
-        if (e.prefix.v6 != v6) continue;
-        mine.push_back(&e);
-        cuts.push_back(e.prefix.first());
-        if (e.prefix.last() != max) cuts.push_back(plus_one(e.prefix.last()));
-    }
-    std::sort(cuts.begin(), cuts.end());
-    cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
+    for (const auto& e : entries)
+        if (e.prefix.v6 == v6) mine.push_back(&e);
+    // By start, and among prefixes with the same start the shorter (enclosing) one first.
+    std::sort(mine.begin(), mine.end(), [](const auto* a, const auto* b) {
+        if (a->prefix.first() != b->prefix.first()) return a->prefix.first() < b->prefix.first();
+        return a->prefix.length < b->prefix.length;
+    });
     std::vector<Interval> out;
-    for (std::size_t i = 0; i < cuts.size(); ++i) {
-        U128 first = cuts[i];
-        U128 last = (i + 1 < cuts.size()) ? minus_one(cuts[i + 1]) : max;
-        const ZoneMap::Entry* best = nullptr;
-        for (const auto* e : mine)
-            if (e->prefix.first() <= first && last <= e->prefix.last() &&
-                (!best || e->prefix.length > best->prefix.length))
-                best = e;
-        if (!best) continue;
-        if (!out.empty() && out.back().zone == best->zone && plus_one(out.back().last) == first)
-            out.back().last = last;
-        else
-            out.push_back(Interval{first, last, best->zone});
+    std::vector<const ZoneMap::Entry*> open;  // enclosing prefixes, innermost last
+    U128 cursor{0, 0};                        // first address not yet emitted
+    bool done = false;                        // the cursor ran past the end of the space
+    // Emits the innermost open prefix up to its end and closes it.
+    auto close_top = [&] {
+        const auto* top = open.back();
+        open.pop_back();
+        if (!done && cursor <= top->prefix.last()) {
+            emit(out, cursor, top->prefix.last(), top->zone);
+            U128 next = plus_one(top->prefix.last());
+            done = next == U128{0, 0} || (!v6 && next.lo > 0xffffffffULL);
+            cursor = next;
+        }
+    };
+    for (const auto* e : mine) {
+        while (!open.empty() && open.back()->prefix.last() < e->prefix.first())
+            close_top();
+        if (!open.empty() && !done && cursor < e->prefix.first())
+            emit(out, cursor, minus_one(e->prefix.first()), open.back()->zone);
+        if (done || cursor < e->prefix.first()) {
+            cursor = e->prefix.first();
+            done = false;
+        }
+        open.push_back(e);
     }
+    while (!open.empty())
+        close_top();
     return out;
 }
 
 }  // namespace
 
 ZoneMap::ZoneMap(const std::vector<Entry>& entries) {
-    for (const auto& iv : flatten(entries, false, U128{0, 0xffffffffULL})) {
+    for (const auto& iv : flatten(entries, false)) {
         v4_.push_back(V4{static_cast<std::uint32_t>(iv.first.lo),
                          static_cast<std::uint32_t>(iv.last.lo), iv.zone});
         v4_first_.push_back(static_cast<std::uint32_t>(iv.first.lo));
     }
-    for (const auto& iv : flatten(entries, true, U128{~0ULL, ~0ULL}))
+    for (const auto& iv : flatten(entries, true))
         v6_.push_back(V6{iv.first, iv.last, iv.zone});
 }
 
