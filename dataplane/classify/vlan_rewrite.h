@@ -20,15 +20,6 @@ void set_tag_vid(std::span<std::byte> frame, std::uint16_t tag_offset, std::uint
 // room prepended: the original frame starts at grown[4].
 void insert_tag(std::span<std::byte> grown, std::uint16_t vid) noexcept;
 
-// How a frame must be changed to move the VLAN carried by tag `tag` (-1: untagged) onto the
-// quarantine VLAN. The classifier's FrameVerdict::vlan_tag names the tag.
-struct QuarantineEdit {
-    bool insert;               // untagged: a tag must be inserted (needs 4 bytes of headroom)
-    std::uint16_t tag_offset;  // otherwise: the tag whose VID is rewritten
-};
-inline QuarantineEdit quarantine_edit(const ParsedFrame& f, int tag) noexcept {
-    return tag < 0 ? QuarantineEdit{true, 0} : QuarantineEdit{false, f.tag_offset[tag]};
-}
 // Quarantines a tagged frame in place: the tag it was admitted on (`admitted_tag`, from
 // FrameVerdict::vlan_tag) and every other tag on a camera VLAN get the quarantine VID, so the
 // frame stays on no camera VLAN whichever tag the network switches it by. Untagged frames
@@ -38,11 +29,6 @@ inline void retag_camera_vlans(const policy::PolicySnapshot& s, const ParsedFram
     for (int i = 0; i < f.tag_count; ++i)
         if (i == admitted_tag || s.is_camera_vlan(f.vlan[i]))
             set_tag_vid(frame, f.tag_offset[i], s.quarantine_vlan);
-}
-
-// The same for the frame's nominal segment tag (ParsedFrame::segment_tag).
-inline QuarantineEdit quarantine_edit(const ParsedFrame& f) noexcept {
-    return quarantine_edit(f, f.segment_tag());
 }
 
 }  // namespace camfence::dataplane

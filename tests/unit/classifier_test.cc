@@ -771,9 +771,6 @@ TEST_CASE("the VLAN a frame is admitted on, and the tag a quarantine rewrites", 
         if (!c.camera) continue;
         CHECK(v.vlan == c.vlan);
         CHECK(static_cast<int>(v.vlan_tag) == c.vlan_tag);
-        const auto edit = camfence::dataplane::quarantine_edit(f, v.vlan_tag);
-        CHECK(edit.insert == (c.vlan_tag < 0));
-        if (c.vlan_tag >= 0) CHECK(edit.tag_offset == f.tag_offset[c.vlan_tag]);
     }
 }
 

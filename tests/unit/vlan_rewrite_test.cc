@@ -3,20 +3,24 @@
 #include <catch2/catch.hpp>
 
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <vector>
 
+#include "dataplane/classify/classifier.h"
 #include "dataplane/classify/vlan_rewrite.h"
 #include "dataplane/parse/frame.h"
 #include "tests/fixtures/frame_builder.h"
+#include "tests/fixtures/policy_builder.h"
 
 namespace {
 
+using camfence::dataplane::camera_tag;
 using camfence::dataplane::insert_tag;
 using camfence::dataplane::kVlanTagLen;
 using camfence::dataplane::parse_frame;
 using camfence::dataplane::ParsedFrame;
-using camfence::dataplane::quarantine_edit;
+using camfence::dataplane::retag_camera_vlans;
 using camfence::dataplane::set_tag_vid;
 namespace t = camfence::test;
 
@@ -41,17 +45,21 @@ std::vector<std::byte> frame(const std::vector<Tag>& tags) {
         .build();
 }
 
-// Applies quarantine_edit the way the data plane does: rewrite a tag in place, or grow the
-// frame by a tag's length in front and insert one.
-std::vector<std::byte> quarantine(std::vector<std::byte> bytes, std::uint16_t vid) {
-    const auto edit = quarantine_edit(parse_frame(bytes));
-    if (!edit.insert) {
-        set_tag_vid(bytes, edit.tag_offset, vid);
+// Quarantines the way the data plane does (dataplane/io/pipeline.cc) under the example
+// policy (camera VLANs 0 and 100-199, quarantine VLAN 999): move every camera VLAN tag in
+// place, or grow the frame by a tag's length in front and insert one.
+std::vector<std::byte> quarantine(std::vector<std::byte> bytes) {
+    const auto snap = t::example_snapshot(t::kNow2026);
+    REQUIRE(snap->quarantine_vlan == kQuarantine);
+    const auto f = parse_frame(bytes);
+    const int tag = camera_tag(*snap, f);
+    if (tag >= 0) {
+        retag_camera_vlans(*snap, f, tag, bytes);
         return bytes;
     }
-    std::vector<std::byte> grown(kVlanTagLen);
-    grown.insert(grown.end(), bytes.begin(), bytes.end());
-    insert_tag(grown, vid);
+    std::vector<std::byte> grown(kVlanTagLen + bytes.size());
+    std::memcpy(grown.data() + kVlanTagLen, bytes.data(), bytes.size());
+    insert_tag(grown, snap->quarantine_vlan);
     return grown;
 }
 
@@ -114,8 +122,9 @@ TEST_CASE("insert_tag turns an untagged frame into an 802.1Q frame", "[vlan_rewr
     for (const auto& row : rows) {
         INFO(row.description);
         const std::uint16_t vid = parse_frame(row.tagged).vlan[0];
-        std::vector<std::byte> grown(kVlanTagLen, std::byte{0xee});  // headroom is garbage
-        grown.insert(grown.end(), row.untagged.begin(), row.untagged.end());
+        // Headroom is garbage. (Built with memcpy: GCC 12 warns falsely on vector::insert here.)
+        std::vector<std::byte> grown(kVlanTagLen + row.untagged.size(), std::byte{0xee});
+        std::memcpy(grown.data() + kVlanTagLen, row.untagged.data(), row.untagged.size());
         insert_tag(grown, vid);
         CHECK(grown == row.tagged);
         const ParsedFrame f = parse_frame(grown);
@@ -134,14 +143,13 @@ TEST_CASE("insert_tag leaves a buffer too small for a tagged header alone", "[vl
     CHECK(small == before);
 }
 
-TEST_CASE("quarantine_edit moves the segment's tag, inserting one when untagged",
-          "[vlan_rewrite]") {
+TEST_CASE("quarantine moves the camera VLAN tags, inserting one when untagged", "[vlan_rewrite]") {
     struct Row {
         std::string description;
         std::vector<Tag> tags;
         bool insert;
-        std::uint16_t tag_offset;
-        std::vector<Tag> after;  // the tags the quarantined frame must carry
+        std::uint16_t tag_offset;  // where the admitting tag sits, when tagged
+        std::vector<Tag> after;    // the tags the quarantined frame must carry
     };
     const std::vector<Row> rows = {
         {"untagged: insert an 802.1Q tag", {}, true, 0, {{kQuarantine}}},
@@ -169,10 +177,11 @@ TEST_CASE("quarantine_edit moves the segment's tag, inserting one when untagged"
     for (const auto& row : rows) {
         INFO(row.description);
         const auto original = frame(row.tags);
-        const auto edit = quarantine_edit(parse_frame(original));
-        CHECK(edit.insert == row.insert);
-        if (!row.insert) CHECK(edit.tag_offset == row.tag_offset);
-        const auto moved = quarantine(original, kQuarantine);
+        const auto parsed = parse_frame(original);
+        const int tag = camera_tag(*t::example_snapshot(t::kNow2026), parsed);
+        CHECK((tag < 0) == row.insert);
+        if (!row.insert) CHECK(parsed.tag_offset[tag] == row.tag_offset);
+        const auto moved = quarantine(original);
         CHECK(moved == frame(row.after));
         CHECK(parse_frame(moved).segment_vlan() == kQuarantine);
     }
