@@ -33,20 +33,32 @@ RuleTable::RuleTable(const Policy& policy)
         for (int d = 0; d < 2; ++d) {
             for (int c = 0; c < kDeviceClassCount; ++c) {
                 RuleCell* row = &cells_[((vc * 2 + d) * kDeviceClassCount + c) * columns];
-                for (std::size_t z = 0; z <= zone_count_; ++z) {
-                    RuleCell cell{policy.default_action, default_slot()};
-                    for (std::size_t i = 0; i < policy.rules.size(); ++i) {
-                        const Rule& r = policy.rules[i];
-                        if (r.device && static_cast<int>(*r.device) != c) continue;
-                        if (r.zone_match == ZoneMatch::none && z != zone_count_) continue;
-                        if (r.zone_match == ZoneMatch::named && z != r.zone) continue;
-                        if (r.vlans && !r.vlans->contains(representative[vc])) continue;
-                        if (r.direction && static_cast<int>(*r.direction) != d) continue;
-                        cell = RuleCell{r.action, static_cast<std::uint16_t>(i)};
-                        break;
-                    }
-                    row[z] = cell;
+                // One pass over the rules in order fills each zone column with the first rule
+                // that reaches it: O(rules + zones) per row rather than their product.
+                std::vector<bool> filled(zone_count_ + 1, false);
+                std::size_t left = zone_count_ + 1;
+                for (std::size_t i = 0; i < policy.rules.size() && left > 0; ++i) {
+                    const Rule& r = policy.rules[i];
+                    if (r.device && static_cast<int>(*r.device) != c) continue;
+                    if (r.vlans && !r.vlans->contains(representative[vc])) continue;
+                    if (r.direction && static_cast<int>(*r.direction) != d) continue;
+                    const RuleCell cell{r.action, static_cast<std::uint16_t>(i)};
+                    auto fill = [&](std::size_t z) {
+                        if (filled[z]) return;
+                        filled[z] = true;
+                        row[z] = cell;
+                        --left;
+                    };
+                    if (r.zone_match == ZoneMatch::named)
+                        fill(r.zone);
+                    else if (r.zone_match == ZoneMatch::none)
+                        fill(zone_count_);
+                    else
+                        for (std::size_t z = 0; z <= zone_count_; ++z)
+                            fill(z);
                 }
+                for (std::size_t z = 0; z <= zone_count_; ++z)
+                    if (!filled[z]) row[z] = RuleCell{policy.default_action, default_slot()};
                 // Unreadable peer address: whichever zone (or none) it might have been in,
                 // the strictest outcome; ties keep the earliest column.
                 RuleCell strictest = row[0];

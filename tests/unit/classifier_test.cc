@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -821,6 +822,62 @@ TEST_CASE("a tag stacked inside a camera VLAN cannot pick a laxer rule or escape
             // are left as they were.
             CHECK(after.vlan[i] ==
                   (snap->is_camera_vlan(f.vlan[i]) ? snap->quarantine_vlan : f.vlan[i]));
+        }
+    }
+}
+
+TEST_CASE("RuleTable agrees with a first-match walk of the rules on random policies",
+          "[classifier]") {
+    std::mt19937 rng(20261129);
+    auto pick = [&](int n) { return static_cast<int>(rng() % static_cast<unsigned>(n)); };
+    for (int round = 0; round < 40; ++round) {
+        p::Policy pol;
+        const int zones = pick(5);
+        for (int z = 0; z < zones; ++z)
+            pol.zones.push_back({"z" + std::to_string(z), {}});
+        pol.default_action = static_cast<Action>(pick(3));
+        const int rules = 1 + pick(12);
+        for (int i = 0; i < rules; ++i) {
+            p::Rule r;
+            r.name = "r" + std::to_string(i);
+            r.action = static_cast<Action>(pick(3));
+            if (pick(2)) r.device = static_cast<DeviceClass>(pick(p::kDeviceClassCount));
+            int zm = pick(zones ? 3 : 2);
+            r.zone_match =
+                zm == 0 ? p::ZoneMatch::any : (zm == 1 ? p::ZoneMatch::none : p::ZoneMatch::named);
+            if (r.zone_match == p::ZoneMatch::named) r.zone = static_cast<std::size_t>(pick(zones));
+            if (pick(2)) {
+                p::VlanSet v;
+                std::uint16_t a = static_cast<std::uint16_t>(pick(40)),
+                              b = static_cast<std::uint16_t>(a + pick(20));
+                v.add_range(a, b);
+                r.vlans = v;
+            }
+            if (pick(3) == 0) r.direction = static_cast<Direction>(pick(2));
+            pol.rules.push_back(r);
+        }
+        const p::RuleTable table(pol);
+        for (int probe = 0; probe < 400; ++probe) {
+            const auto cls = static_cast<DeviceClass>(pick(p::kDeviceClassCount));
+            const int zi = pick(zones + 1);  // zones, then "no zone"
+            const std::uint16_t zone = zi == zones ? p::kNoZone : static_cast<std::uint16_t>(zi);
+            const auto vlan = static_cast<std::uint16_t>(pick(70));
+            const auto dir = static_cast<Direction>(pick(2));
+            p::RuleCell want{pol.default_action, table.default_slot()};
+            for (std::size_t i = 0; i < pol.rules.size(); ++i) {
+                const auto& r = pol.rules[i];
+                if (r.device && *r.device != cls) continue;
+                if (r.zone_match == p::ZoneMatch::none && zone != p::kNoZone) continue;
+                if (r.zone_match == p::ZoneMatch::named && zone != r.zone) continue;
+                if (r.vlans && !r.vlans->contains(vlan)) continue;
+                if (r.direction && *r.direction != dir) continue;
+                want = {r.action, static_cast<std::uint16_t>(i)};
+                break;
+            }
+            const auto got = table.lookup(cls, zone, vlan, dir);
+            INFO("round " << round << " probe " << probe);
+            REQUIRE(got.slot == want.slot);
+            REQUIRE(got.action == want.action);
         }
     }
 }
