@@ -10,6 +10,9 @@ namespace camfence::dataplane {
 
 namespace {
 
+// Enough for Ethernet, four tags, IPv6 with a few extension headers and the L4 ports.
+constexpr std::uint16_t kHeaderBytes = 192;
+
 // One instantiation per direction source, so the per-frame loop carries no test of it.
 template <DirectionSource kSource>
 void process(const policy::PolicySnapshot& s, rte_mbuf* const* frames, std::uint16_t n,
@@ -19,6 +22,12 @@ void process(const policy::PolicySnapshot& s, rte_mbuf* const* frames, std::uint
     for (std::uint16_t i = 0; i < n; ++i) {
         if (i + 1 < n) rte_prefetch0(rte_pktmbuf_mtod(frames[i + 1], void*));
         rte_mbuf* m = frames[i];
+        // The parser reads the first segment only. A NIC that scatters a frame so that the
+        // headers straddle segments (a tiny first segment) gets it gathered first; if the
+        // segment has no room, the frame is classified on what it holds.
+        if (m->nb_segs > 1 && rte_pktmbuf_data_len(m) < kHeaderBytes &&
+            rte_pktmbuf_data_len(m) < rte_pktmbuf_pkt_len(m)) [[unlikely]]
+            rte_pktmbuf_linearize(m);
         auto* data = rte_pktmbuf_mtod(m, std::byte*);
         ParsedFrame f = parse_frame({data, rte_pktmbuf_data_len(m)});
         Direction dir;
