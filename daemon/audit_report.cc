@@ -90,6 +90,7 @@ void AuditReport::record(const dataplane::ParsedFrame& f, const dataplane::Frame
     }
     d.last_frame = frame_no_;
     d.frames[static_cast<int>(v.action)] += 1;
+    d.by_zone[v.zone][static_cast<int>(v.action)] += 1;
     if (f.has_ip && d.ips.size() < kMaxIpsPerDevice && !unspecified_or_multicast(f, up))
         d.ips.insert(ip_string(f, up));
 }
@@ -216,6 +217,19 @@ std::string AuditReport::summary() const {
             for (const auto& e : d.evidence)
                 o << "      evidence: " << e.signal << " " << e.value << " (frame " << e.frame
                   << ")" << (e.detail.empty() ? "" : ": " + e.detail) << "\n";
+            // Where its traffic was going and what the policy did to it, zone by zone.
+            std::string traffic;
+            for (const auto& [zone, counts] : d.by_zone) {
+                std::string name = zone == policy::kNoZone        ? "no zone"
+                                   : zone == policy::kUnknownZone ? "unreadable peer"
+                                                                  : snap_.zone_names[zone];
+                for (int a = 0; a < policy::kActionCount; ++a)
+                    if (counts[a])
+                        traffic += (traffic.empty() ? "" : ", ") + name + " " +
+                                   std::to_string(counts[a]) + " " +
+                                   std::string(policy::to_string(static_cast<policy::Action>(a)));
+            }
+            if (!traffic.empty()) o << "      traffic:  " << traffic << "\n";
         }
         if (any) o << "\n";
     };

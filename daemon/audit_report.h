@@ -1,6 +1,7 @@
 // What an offline audit found: per-device ledger and the JSON report / text summary.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <set>
@@ -29,6 +30,8 @@ struct AuditDevice {
     std::uint64_t first_frame = 0;
     std::uint64_t last_frame = 0;
     std::uint64_t frames[policy::kActionCount] = {};
+    // What happened to its traffic per peer zone (kNoZone, kUnknownZone included).
+    std::map<std::uint16_t, std::array<std::uint64_t, policy::kActionCount>> by_zone;
 };
 
 class AuditReport {

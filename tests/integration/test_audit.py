@@ -306,6 +306,8 @@ def test_summary_on_stdout_without_quiet(camfenced, captures, tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert "9 frames: 0 forward, 3 drop, 6 quarantine, 0 malformed" in proc.stdout
     assert "PROHIBITED devices:" in proc.stdout and "44:47:cc:00:00:01 vlan 100" in proc.stdout
+    # What happened to the camera's traffic, zone by zone.
+    assert "traffic:  core 1 drop, nvr 1 quarantine, no zone 2 quarantine" in proc.stdout
     assert json.loads(report.read_text())["input"]["frames"] == 9
 
 
