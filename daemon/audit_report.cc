@@ -77,16 +77,13 @@ void AuditReport::record(const dataplane::ParsedFrame& f, const dataplane::Frame
             if (oui.vendor == policy::kNoVendor) source += "; not in the vendor catalog";
             d.evidence.push_back({"oui", p.to_string(), frame_no_, org + " (" + source + ")"});
         }
-        if (v.device_class == policy::DeviceClass::excepted || snap_.is_excepted(m) ||
-            std::any_of(snap_.exceptions.begin(), snap_.exceptions.end(),
-                        [&](const auto& e) { return e.mac.value == mac; })) {
-            for (const auto& e : snap_.exceptions)
-                if (e.mac.value == mac)
-                    d.evidence.push_back(
-                        {"exception",
-                         std::string(e.active ? "active" : "expired") + " until " + e.until,
-                         frame_no_, e.reason});
-        }
+        // An exception for the MAC, active or expired, is part of why it has its class.
+        for (const auto& e : snap_.exceptions)
+            if (e.mac.value == mac)
+                d.evidence.push_back(
+                    {"exception",
+                     std::string(e.active ? "active" : "expired") + " until " + e.until, frame_no_,
+                     e.reason});
     }
     d.last_frame = frame_no_;
     d.frames[static_cast<int>(v.action)] += 1;
