@@ -4,14 +4,10 @@
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 
-#include <algorithm>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <map>
 #include <optional>
-#include <set>
 
 #include "daemon/audit_report.h"
 #include "dataplane/io/eal.h"

@@ -97,6 +97,11 @@ void AuditReport::finish(const dataplane::WorkerCounters& counters, bool input_t
     input_truncated_ = input_truncated;
 }
 
+std::uint64_t AuditReport::policy_drops() const {
+    return counters_.action_frames[static_cast<int>(policy::Action::drop)] -
+           counters_.slots[snap_.slot_malformed()].frames;
+}
+
 std::string AuditReport::json() const {
     JsonWriter w;
     w.begin_object();
@@ -110,7 +115,7 @@ std::string AuditReport::json() const {
     w.end_object();
     w.key("totals").begin_object();
     w.field("forward", counters_.action_frames[0]);
-    w.field("drop", counters_.action_frames[1] - counters_.slots[snap_.slot_malformed()].frames);
+    w.field("drop", policy_drops());
     w.field("quarantine", counters_.action_frames[2]);
     w.field("malformed", counters_.slots[snap_.slot_malformed()].frames);
     w.field("non_camera", counters_.slots[snap_.slot_non_camera()].frames);
@@ -189,8 +194,7 @@ std::string AuditReport::summary() const {
     o << "camfence audit of " << input_path_ << " against " << policy_path_ << " (site "
       << snap_.site_name << ")\n";
     o << "  " << frame_no_ << " frames: " << counters_.action_frames[0] << " forward, "
-      << counters_.action_frames[1] - counters_.slots[snap_.slot_malformed()].frames << " drop, "
-      << counters_.action_frames[2] << " quarantine, "
+      << policy_drops() << " drop, " << counters_.action_frames[2] << " quarantine, "
       << counters_.slots[snap_.slot_malformed()].frames << " malformed ("
       << counters_.slots[snap_.slot_non_camera()].frames
       << " on non-camera VLANs, passed untouched)\n\n";

@@ -46,6 +46,9 @@ class AuditReport {
     std::string json() const;
     std::string summary() const;
     std::uint64_t frames() const { return frame_no_; }
+    // Frames dropped by the policy: every drop but the malformed ones, which have a total of
+    // their own, so that forward + drop + quarantine + malformed = frames.
+    std::uint64_t policy_drops() const;
 
   private:
     const policy::PolicySnapshot& snap_;
