@@ -125,11 +125,14 @@ int run_audit(const AuditOptions& o) {
         std::array<dataplane::FrameVerdict, kBurstSize> verdicts;
         dataplane::BurstDetail detail{parsed.data(), verdicts.data()};
         rte_mbuf* burst[kBurstSize];
+        dataplane::BurstContext bc;
+        bc.policy = snap.get();
+        bc.path.direction = dataplane::DirectionSource::zones;
+        bc.counters = counters.get();
         for (;;) {
             std::uint16_t n = rte_eth_rx_burst(in.id(), 0, burst, kBurstSize);
             if (n == 0) break;  // net_pcap returns 0 only at the end of the file
-            dataplane::process_burst(*snap, burst, n, dataplane::DirectionSource::zones, *counters,
-                                     buckets, &detail);
+            dataplane::process_burst(bc, burst, n, buckets, &detail);
             for (std::uint16_t i = 0; i < n; ++i)
                 report.record(parsed[i], verdicts[i], rte_pktmbuf_pkt_len(burst[i]));
             for (int a = 0; a < policy::kActionCount; ++a) {

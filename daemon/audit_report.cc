@@ -4,6 +4,7 @@
 #include <array>
 #include <sstream>
 
+#include "daemon/evidence.h"
 #include "daemon/json_writer.h"
 
 namespace camfence::daemon {
@@ -56,34 +57,8 @@ void AuditReport::record(const dataplane::ParsedFrame& f, const dataplane::Frame
         d.vlan = v.vlan;
         d.first = v;
         d.first_frame = frame_no_;
-        policy::MacAddress m{mac};
-        const auto& oui = v.oui;
-        if (m.is_local()) {
-            d.evidence.push_back({"registry", "locally administered", frame_no_,
-                                  "the MAC's U/L bit is set: no manufacturer can be read from it"});
-        } else if (oui.bits == 0) {
-            d.evidence.push_back({"registry", "unassigned", frame_no_,
-                                  "no IEEE MA-L/MA-M/MA-S assignment covers this MAC"});
-        } else {
-            policy::MacPrefix p{mac >> (48 - oui.bits), oui.bits};
-            std::string org = oui.organization < snap_.oui.organizations().size()
-                                  ? snap_.oui.organizations()[oui.organization]
-                                  : "";
-            std::string registry = oui.bits == 24 ? "MA-L" : (oui.bits == 28 ? "MA-M" : "MA-S");
-            std::string source =
-                oui.from_catalog ? "vendor catalog extra prefix" : "IEEE " + registry + " registry";
-            // Every verdict keeps its evidence, a clear one too: which registry entry says who
-            // made the device.
-            if (oui.vendor == policy::kNoVendor) source += "; not in the vendor catalog";
-            d.evidence.push_back({"oui", p.to_string(), frame_no_, org + " (" + source + ")"});
-        }
-        // An exception for the MAC, active or expired, is part of why it has its class.
-        for (const auto& e : snap_.exceptions)
-            if (e.mac.value == mac)
-                d.evidence.push_back(
-                    {"exception",
-                     std::string(e.active ? "active" : "expired") + " until " + e.until, frame_no_,
-                     e.reason});
+        for (auto& e : policy_evidence(snap_, mac, v.oui))
+            d.evidence.push_back({e.signal, e.value, frame_no_, e.detail});
     }
     d.last_frame = frame_no_;
     d.frames[static_cast<int>(v.action)] += 1;

@@ -1,5 +1,6 @@
 #include "daemon/json_writer.h"
 
+#include <cmath>
 #include <cstdio>
 
 namespace camfence::daemon {
@@ -90,6 +91,15 @@ JsonWriter& JsonWriter::value(std::int64_t n) {
     out_ += std::to_string(n);
     return *this;
 }
+JsonWriter& JsonWriter::value(double d) {
+    if (!std::isfinite(d)) return null();
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.6g", d);
+    separate();
+    out_ += buf;
+    return *this;
+}
+
 JsonWriter& JsonWriter::value(bool b) {
     separate();
     out_ += b ? "true" : "false";

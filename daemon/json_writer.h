@@ -23,6 +23,7 @@ class JsonWriter {
     JsonWriter& value(int n) { return value(static_cast<std::int64_t>(n)); }
     JsonWriter& value(unsigned n) { return value(static_cast<std::uint64_t>(n)); }
     JsonWriter& value(bool b);
+    JsonWriter& value(double d);  // finite: %.6g; NaN and infinities: null
     JsonWriter& null();
     template <typename T>
     JsonWriter& field(std::string_view k, const T& v) {

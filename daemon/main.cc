@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "daemon/app_config.h"
+#include "daemon/appliance.h"
 #include "daemon/audit.h"
 #include "daemon/check.h"
 #include "policy/yaml_strict.h"
@@ -14,6 +16,12 @@
 namespace {
 
 constexpr const char* kUsage = R"(usage:
+  camfenced --config FILE
+      Run the appliance inline: the ports, workers, control socket, metrics, state
+      directory and policy named in FILE (/etc/camfence/camfence.yaml). SIGHUP reloads
+      the policy, SIGTERM/SIGINT stop gracefully.
+  camfenced --check --config FILE
+      Validate an appliance config and the policy it names. Exit 0 if both are valid.
   camfenced --check --policy FILE [--catalog FILE] [--oui-registry DIR]
       Validate a site policy (and the catalog it names). Prints OK or every error
       as file:line:column. Exit 0 if valid, 1 if not.
@@ -85,10 +93,21 @@ int main(int argc, char** argv) {
         if (!day) return usage_error("--at '" + *at + "' is not a date YYYY-MM-DD");
         now = *day * 86400;
     }
-    if (config)
-        return usage_error(
-            "--config (the live inline appliance) is not available in this version; "
-            "use --check or --audit");
+    if (config) {
+        if (policy_path || audit_in || report || pcap_out || catalog || registry || at)
+            return usage_error("--config takes no --policy/--audit/--report/--pcap-out/"
+                               "--catalog/--oui-registry/--at: the config names the policy");
+        if (check) return daemon::check_appliance_config(*config, now);
+        daemon::AppConfig c;
+        try {
+            c = daemon::load_app_config(*config);
+        } catch (const policy::PolicyError& e) {
+            std::cerr << e.what() << "camfenced: cannot start: " << e.diagnostics().size()
+                      << " error(s) in " << *config << "\n";
+            return 1;
+        }
+        return daemon::run_appliance(c, CAMFENCE_VERSION);
+    }
     if (!policy_path) return usage_error("--policy FILE is required");
     if (check) {
         if (audit_in || report || pcap_out)

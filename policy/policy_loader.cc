@@ -59,12 +59,6 @@ std::optional<VlanSet> read_vlans(YamlReader& r, const YAML::Node& node, const s
     return ok ? std::optional<VlanSet>(set) : std::nullopt;
 }
 
-std::string resolve_relative(const std::string& base_file, const std::string& path) {
-    std::filesystem::path p(path);
-    if (p.is_absolute()) return path;
-    return (std::filesystem::path(base_file).parent_path() / p).lexically_normal().string();
-}
-
 LoadedPolicy read_policy(const std::string& path, const LoadOptions& options);
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -270,6 +271,12 @@ std::optional<std::int64_t> parse_iso_date(std::string_view text) {
                                     std::chrono::day{unsigned(d)}};
     if (!ymd.ok()) return std::nullopt;
     return std::chrono::sys_days{ymd}.time_since_epoch().count();
+}
+
+std::string resolve_relative(const std::string& base_file, const std::string& path) {
+    std::filesystem::path p(path);
+    if (p.is_absolute()) return path;
+    return (std::filesystem::path(base_file).parent_path() / p).lexically_normal().string();
 }
 
 }  // namespace camfence::policy

@@ -64,4 +64,7 @@ PolicyError unexpected_structure(const std::string& file, const YAML::Exception&
 // Parses "YYYY-MM-DD" into days since 1970-01-01; nullopt if not a real calendar date.
 std::optional<std::int64_t> parse_iso_date(std::string_view text);
 
+// `path` as written in `base_file`: absolute as is, relative to the file's directory otherwise.
+std::string resolve_relative(const std::string& base_file, const std::string& path);
+
 }  // namespace camfence::policy

@@ -3,6 +3,7 @@
 // Pure functions over a PolicySnapshot and a ParsedFrame: no allocation, no exceptions.
 #pragma once
 
+#include "dataplane/classify/device_table.h"
 #include "dataplane/parse/frame.h"
 #include "policy/snapshot.h"
 
@@ -24,7 +25,15 @@ struct FrameVerdict {
     std::uint16_t vlan = 0;
     std::int8_t vlan_tag = -1;
     policy::OuiMatch oui;
+    // The camera-side device the frame belongs to (unicast only): its (VLAN, MAC) key and
+    // its entry in the device table, null when the table does not know it yet.
+    bool has_device = false;
+    std::uint64_t device_key = 0;
+    const DeviceSlot* device = nullptr;
 };
+
+// A port with no native VLAN: untagged frames are VLAN 0 to the policy's camera_vlans.
+inline constexpr int kNoNativeVlan = -1;
 
 // The side a frame comes from when the port does not say (offline audit of a SPAN capture):
 // toward a zone from outside every zone is upstream, the reverse is downstream, anything
@@ -33,19 +42,24 @@ Direction direction_by_zones(const policy::PolicySnapshot& s, const ParsedFrame&
 
 inline constexpr int kNotCameraTraffic = -2;
 
-// Which tag admits the frame as camera traffic: -1 for an untagged frame when VLAN 0 is a
-// camera VLAN; the segment tag (the only one, or the inner one of QinQ) when its VLAN is a
-// camera VLAN; else the outermost tag that is one; kNotCameraTraffic when none is. Any tag
-// on a camera VLAN admits the frame, so an added tag never moves it off the camera VLANs;
-// classify_frame also weighs every other camera VLAN tag (see there).
-inline int camera_tag(const policy::PolicySnapshot& s, const ParsedFrame& f) noexcept {
-    if (f.tag_count == 0) return s.is_camera_vlan(0) ? -1 : kNotCameraTraffic;
+// Which tag admits the frame as camera traffic: -1 for an untagged frame when its VLAN (the
+// port's native VLAN, else 0) is a camera VLAN; the segment tag (the only one, or the inner
+// one of QinQ) when its VLAN is a camera VLAN; else the outermost tag that is one;
+// kNotCameraTraffic when none is. Any tag on a camera VLAN admits the frame, so an added tag
+// never moves it off the camera VLANs; classify_frame also weighs every other camera VLAN
+// tag (see there). On an access port whose native VLAN is a camera VLAN every frame comes
+// from the camera segment, so a tag a device adds itself does not take it off that VLAN (-1).
+inline int camera_tag(const policy::PolicySnapshot& s, const ParsedFrame& f,
+                      int native_vlan = kNoNativeVlan) noexcept {
+    const bool native_camera =
+        s.is_camera_vlan(native_vlan < 0 ? 0 : static_cast<std::uint16_t>(native_vlan));
+    if (f.tag_count == 0) return native_camera ? -1 : kNotCameraTraffic;
     int seg = f.segment_tag();
     if (s.is_camera_vlan(f.vlan[seg])) [[likely]]
         return seg;
     for (int i = 0; i < f.tag_count; ++i)
         if (s.is_camera_vlan(f.vlan[i])) return i;
-    return kNotCameraTraffic;
+    return native_vlan >= 0 && native_camera ? -1 : kNotCameraTraffic;
 }
 
 inline bool on_camera_vlan(const policy::PolicySnapshot& s, const ParsedFrame& f) noexcept {
@@ -72,10 +86,11 @@ inline std::uint16_t peer_zone(const policy::PolicySnapshot& s, const ParsedFram
     return address_zone(s, f, dir == Direction::downstream);
 }
 
-// Defined here so the fast path inlines it into the burst loop.
-[[gnu::always_inline]] inline FrameVerdict classify_frame(const policy::PolicySnapshot& s,
-                                                          const ParsedFrame& f,
-                                                          Direction dir) noexcept {
+// Defined here so the fast path inlines it into the burst loop. `native_vlan` is that of the
+// port the frame arrived on; `devices` (optional) holds the registry's sticky verdicts.
+[[gnu::always_inline]] inline FrameVerdict classify_frame(
+    const policy::PolicySnapshot& s, const ParsedFrame& f, Direction dir,
+    int native_vlan = kNoNativeVlan, const DeviceTable* devices = nullptr) noexcept {
     FrameVerdict v;
     v.direction = dir;
     if (f.flags & kRunt) [[unlikely]] {
@@ -83,14 +98,14 @@ inline std::uint16_t peer_zone(const policy::PolicySnapshot& s, const ParsedFram
         v.slot = s.slot_malformed();
         return v;
     }
-    int tag = camera_tag(s, f);
+    int tag = camera_tag(s, f, native_vlan);
     if (tag == kNotCameraTraffic) {
         v.slot = s.slot_non_camera();
         return v;
     }
     v.camera = true;
     v.vlan_tag = static_cast<std::int8_t>(tag);
-    v.vlan = tag < 0 ? 0 : f.vlan[tag];
+    v.vlan = tag >= 0 ? f.vlan[tag] : native_vlan < 0 ? 0 : static_cast<std::uint16_t>(native_vlan);
     std::uint64_t mac = dir == Direction::upstream ? f.src_mac : f.dst_mac;
     if (dir == Direction::downstream && (mac >> 40) & 0x01) {
         // Broadcast/multicast toward the camera side addresses no single device.
@@ -99,6 +114,16 @@ inline std::uint16_t peer_zone(const policy::PolicySnapshot& s, const ParsedFram
         auto dv = s.classify_device(policy::MacAddress{mac});
         v.device_class = dv.device_class;
         v.oui = dv.oui;
+        v.has_device = true;
+        v.device_key = device_key(mac, v.vlan);
+        if (devices) {
+            v.device = devices->find(v.device_key);
+            // Once prohibited, always prohibited until an operator clears it; an exception
+            // in the policy is such an operator decision and still wins.
+            if (v.device && (v.device->flags & DeviceSlot::kStickyProhibited) &&
+                v.device_class != DeviceClass::excepted) [[unlikely]]
+                v.device_class = DeviceClass::prohibited;
+        }
     }
     v.zone = peer_zone(s, f, dir);
     auto cell = s.rules.lookup(v.device_class, v.zone, v.vlan, dir);

@@ -3,6 +3,10 @@
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 #include <rte_prefetch.h>
+#include <rte_ring.h>
+#include <rte_ring_elem.h>
+
+#include <cstring>
 
 #include "dataplane/classify/vlan_rewrite.h"
 
@@ -13,10 +17,47 @@ namespace {
 // Enough for Ethernet, four tags, IPv6 with a few extension headers and the L4 ports.
 constexpr std::uint16_t kHeaderBytes = 192;
 
+// A device the table does not know: report it, at most once a second per reporter slot.
+[[gnu::noinline]] void report_device(DeviceReporter& r, const ParsedFrame& f, const FrameVerdict& v,
+                                     std::uint32_t now) noexcept {
+    auto& recent = r.recent[DeviceTable::hash(v.device_key) & (r.recent.size() - 1)];
+    if (recent.key == v.device_key && now - recent.time < 2) return;
+    DeviceReport rep{};
+    rep.key = v.device_key;
+    rep.time = now;
+    rep.direction = static_cast<std::uint8_t>(v.direction);
+    if (f.has_ip) {
+        const bool source = v.direction == Direction::upstream;
+        if (f.l3 == L3::ipv6) {
+            rep.ip_version = 6;
+            std::uint64_t hi = source ? f.src_ip_hi : f.dst_ip_hi;
+            std::uint64_t lo = source ? f.src_ip_lo : f.dst_ip_lo;
+            for (int i = 0; i < 8; ++i) {
+                rep.ip[i] = static_cast<std::uint8_t>(hi >> (56 - 8 * i));
+                rep.ip[8 + i] = static_cast<std::uint8_t>(lo >> (56 - 8 * i));
+            }
+        } else {
+            rep.ip_version = 4;
+            auto a = static_cast<std::uint32_t>(source ? f.src_ip_lo : f.dst_ip_lo);
+            for (int i = 0; i < 4; ++i) rep.ip[i] = static_cast<std::uint8_t>(a >> (24 - 8 * i));
+        }
+    }
+    if (rte_ring_mp_enqueue_elem(r.ring, &rep, sizeof rep) == 0) {
+        recent.key = v.device_key;
+        recent.time = now;
+        ++r.sent;
+    } else {
+        ++r.lost;
+    }
+}
+
 // One instantiation per direction source, so the per-frame loop carries no test of it.
 template <DirectionSource kSource>
-void process(const policy::PolicySnapshot& s, rte_mbuf* const* frames, std::uint16_t n,
-             WorkerCounters& c, ActionBuckets& out, const BurstDetail* detail) noexcept {
+void process(const BurstContext& ctx, rte_mbuf* const* frames, std::uint16_t n, ActionBuckets& out,
+             const BurstDetail* detail) noexcept {
+    const policy::PolicySnapshot& s = *ctx.policy;
+    WorkerCounters& c = *ctx.counters;
+    const int native_vlan = ctx.path.native_vlan;
     out.count = {};
     out.egress_count = 0;
     for (std::uint16_t i = 0; i < n; ++i) {
@@ -37,8 +78,14 @@ void process(const policy::PolicySnapshot& s, rte_mbuf* const* frames, std::uint
             dir = Direction::downstream;
         else
             dir = direction_by_zones(s, f);
-        FrameVerdict v = classify_frame(s, f, dir);
-        if (v.action == Action::quarantine) {
+        FrameVerdict v = classify_frame(s, f, dir, native_vlan, ctx.devices);
+        if (v.device) [[likely]] {
+            if (v.device->last_seen.load(std::memory_order_relaxed) != ctx.now)
+                v.device->last_seen.store(ctx.now, std::memory_order_relaxed);
+        } else if (v.has_device && ctx.reporter) {
+            report_device(*ctx.reporter, f, v, ctx.now);
+        }
+        if (v.action == Action::quarantine && !ctx.path.quarantine_port) {
             if (v.vlan_tag >= 0) {
                 retag_camera_vlans(s, f, v.vlan_tag, {data, rte_pktmbuf_data_len(m)});
             } else if (auto* grown = rte_pktmbuf_prepend(m, kVlanTagLen)) {
@@ -62,7 +109,9 @@ void process(const policy::PolicySnapshot& s, rte_mbuf* const* frames, std::uint
             c.fragments += (f.flags & kFragment) != 0;
         }
         out.frames[a][out.count[a]++] = m;
-        if (v.action != Action::drop) out.egress[out.egress_count++] = m;
+        if (v.action == Action::forward ||
+            (v.action == Action::quarantine && !ctx.path.quarantine_port))
+            out.egress[out.egress_count++] = m;
         if (detail) {
             detail->parsed[i] = f;
             detail->verdicts[i] = v;
@@ -72,16 +121,15 @@ void process(const policy::PolicySnapshot& s, rte_mbuf* const* frames, std::uint
 
 }  // namespace
 
-void process_burst(const policy::PolicySnapshot& s, rte_mbuf* const* frames, std::uint16_t n,
-                   DirectionSource source, WorkerCounters& c, ActionBuckets& out,
-                   const BurstDetail* detail) noexcept {
-    switch (source) {
+void process_burst(const BurstContext& ctx, rte_mbuf* const* frames, std::uint16_t n,
+                   ActionBuckets& out, const BurstDetail* detail) noexcept {
+    switch (ctx.path.direction) {
         case DirectionSource::upstream_port:
-            return process<DirectionSource::upstream_port>(s, frames, n, c, out, detail);
+            return process<DirectionSource::upstream_port>(ctx, frames, n, out, detail);
         case DirectionSource::downstream_port:
-            return process<DirectionSource::downstream_port>(s, frames, n, c, out, detail);
+            return process<DirectionSource::downstream_port>(ctx, frames, n, out, detail);
         case DirectionSource::zones:
-            return process<DirectionSource::zones>(s, frames, n, c, out, detail);
+            return process<DirectionSource::zones>(ctx, frames, n, out, detail);
     }
 }
 

@@ -10,6 +10,7 @@
 #include "dataplane/parse/frame.h"
 
 struct rte_mbuf;
+struct rte_ring;
 
 namespace camfence::dataplane {
 
@@ -18,6 +19,50 @@ inline constexpr std::uint16_t kBurstSize = 32;
 // Where a frame's direction comes from: the port it arrived on, or (offline, on a SPAN
 // capture) the policy's zones.
 enum class DirectionSource : std::uint8_t { upstream_port, downstream_port, zones };
+
+// How frames arriving on one port are treated.
+struct PathOptions {
+    DirectionSource direction = DirectionSource::zones;
+    int native_vlan = kNoNativeVlan;  // the rx port's access VLAN for untagged frames
+    // Quarantined frames leave by a quarantine port, unchanged, instead of being retagged
+    // onto the quarantine VLAN and sent on with the forwarded ones.
+    bool quarantine_port = false;
+};
+
+// A camera-side device the device table does not know yet, reported by a worker to the
+// control plane through a ring (32-byte elements).
+struct DeviceReport {
+    std::uint64_t key;  // device_key(mac, vlan)
+    std::uint32_t time;  // unix seconds
+    std::uint8_t direction;  // policy::Direction of the frame that revealed it
+    std::uint8_t ip_version;  // 0 (none), 4 or 6: the device's own address in the frame
+    std::uint8_t pad[2];
+    std::uint8_t ip[16];  // IPv4 in the first 4 bytes, network order
+};
+static_assert(sizeof(DeviceReport) == 32);
+
+// One worker's side of the report ring: a small direct-mapped memory of what it reported
+// lately, so an unknown device sends one report per second, not one per frame.
+struct DeviceReporter {
+    rte_ring* ring = nullptr;  // multi-producer, single-consumer
+    struct Recent {
+        std::uint64_t key = 0;
+        std::uint32_t time = 0;
+    };
+    std::array<Recent, 256> recent{};
+    std::uint64_t sent = 0;
+    std::uint64_t lost = 0;  // ring full
+};
+
+// What process_burst works with: read once per burst.
+struct BurstContext {
+    const policy::PolicySnapshot* policy = nullptr;
+    const DeviceTable* devices = nullptr;  // optional
+    PathOptions path;
+    WorkerCounters* counters = nullptr;
+    DeviceReporter* reporter = nullptr;  // optional: no reports without it
+    std::uint32_t now = 0;  // unix seconds: last-seen stamps and reports
+};
 
 // The frames of one burst, grouped by what happens to them next.
 struct ActionBuckets {
@@ -34,11 +79,11 @@ struct BurstDetail {
     FrameVerdict* verdicts;  // kBurstSize entries
 };
 
-// Classifies `n` (<= kBurstSize) frames, applies quarantine rewrites, counts, and buckets
-// the mbufs by action. Dropped frames are bucketed, not freed: the caller decides.
-void process_burst(const policy::PolicySnapshot& snapshot, rte_mbuf* const* frames, std::uint16_t n,
-                   DirectionSource source, WorkerCounters& counters, ActionBuckets& out,
-                   const BurstDetail* detail = nullptr) noexcept;
+// Classifies `n` (<= kBurstSize) frames, applies quarantine rewrites, counts, reports new
+// devices, and buckets the mbufs by action. Dropped frames are bucketed, not freed: the
+// caller decides. With a quarantine port, quarantined frames are not in `egress`.
+void process_burst(const BurstContext& ctx, rte_mbuf* const* frames, std::uint16_t n,
+                   ActionBuckets& out, const BurstDetail* detail = nullptr) noexcept;
 
 // Sends `n` frames on (port, queue); frees and counts whatever the queue did not take.
 void send_or_free(std::uint16_t port, std::uint16_t queue, rte_mbuf** frames, std::uint16_t n,

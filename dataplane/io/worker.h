@@ -1,37 +1,50 @@
 // A forwarding worker: the l3fwd-style main loop of one lcore. rx burst, process, tx burst,
-// repeat; the policy snapshot pointer is read once per burst.
+// repeat; the published state (policy snapshot, device table) is read once per loop and a
+// quiescent state is reported to RCU after it.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <span>
 
 #include "dataplane/io/counters.h"
 #include "dataplane/io/pipeline.h"
-#include "policy/snapshot.h"
+#include "dataplane/io/state.h"
+
+struct rte_rcu_qsbr;
 
 namespace camfence::dataplane {
 
+inline constexpr std::uint16_t kNoPort = 0xffff;
+
 // One direction of the bump in the wire as seen by one worker: frames arriving on
-// (rx_port, rx_queue) leave on (tx_port, tx_queue).
+// (rx_port, rx_queue) leave on (tx_port, tx_queue); quarantined ones on
+// (quarantine_port, quarantine_queue) when options.quarantine_port is set.
 struct WorkerPath {
     std::uint16_t rx_port;
     std::uint16_t rx_queue;
     std::uint16_t tx_port;
     std::uint16_t tx_queue;
-    DirectionSource direction;
+    PathOptions options;
+    std::uint16_t quarantine_port = kNoPort;
+    std::uint16_t quarantine_queue = 0;
 };
 
 struct WorkerContext {
-    std::atomic<const policy::PolicySnapshot*>* snapshot;  // published by the control plane
+    std::atomic<const DataplaneState*>* state;  // published by the control plane
+    rte_rcu_qsbr* rcu = nullptr;                // optional: QSBR variable the state is freed by
+    unsigned rcu_thread = 0;
     std::span<const WorkerPath> paths;
-    WorkerCounters* counters;
+    std::array<WorkerCounters*, 2> counters;  // by DataplaneState::bank
+    DeviceReporter* reporter = nullptr;       // optional
     std::atomic<bool>* stop;
     std::atomic<std::uint64_t> loops{0};  // progress, for the watchdog and busy ratio
     std::atomic<std::uint64_t> busy_loops{0};
 };
 
-// Runs until *stop is set. Signature suits rte_eal_remote_launch (arg = WorkerContext*).
+// Runs until *stop is set, then drains its rx queues. Signature suits
+// rte_eal_remote_launch (arg = WorkerContext*).
 int worker_main(void* context);
 
 }  // namespace camfence::dataplane

@@ -43,12 +43,15 @@ int main(int argc, char** argv) {
         rte_mempool* pool = dataplane::create_mempool("bench_pool", 16383);
         dataplane::Port in("cam0", "net_pcap0,rx_pcap=" + capture + ",infinite_rx=1", pool);
         dataplane::Port out("core0", "net_null0,no-rx=1", pool);
-        std::atomic<const policy::PolicySnapshot*> published{snap.get()};
+        dataplane::StatePublisher publisher(4);
+        publisher.publish(std::make_unique<dataplane::DataplaneState>(
+            dataplane::DataplaneState{snap, nullptr, 0, 1}));
         std::atomic<bool> stop{false};
         auto counters = std::make_unique<dataplane::WorkerCounters>();
         std::vector<dataplane::WorkerPath> paths{
-            {in.id(), 0, out.id(), 0, dataplane::DirectionSource::upstream_port}};
-        dataplane::WorkerContext ctx{&published, paths, counters.get(), &stop};
+            {in.id(), 0, out.id(), 0, {dataplane::DirectionSource::upstream_port}}};
+        dataplane::WorkerContext ctx{publisher.slot(), publisher.rcu(), 0, paths,
+                                     {counters.get(), counters.get()}, nullptr, &stop};
         unsigned worker = rte_get_next_lcore(-1, 1, 0);
         if (worker >= RTE_MAX_LCORE) throw std::runtime_error("need two lcores (-l 0-1)");
         rte_eal_remote_launch(dataplane::worker_main, &ctx, worker);

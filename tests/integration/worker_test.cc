@@ -131,13 +131,15 @@ TEST_CASE("the worker bridges camera and core ports, enforcing by port direction
                      "net_pcap1,rx_pcap=" + (dir / "core_in.pcap").string() +
                          ",tx_pcap=" + (dir / "core_out.pcap").string(),
                      pool);
-        std::atomic<const p::PolicySnapshot*> published{snap.get()};
+        d::StatePublisher publisher(4);
+        publisher.publish(std::make_unique<d::DataplaneState>(d::DataplaneState{snap, nullptr, 0, 1}));
         std::atomic<bool> stop{false};
         const std::vector<d::WorkerPath> paths = {
-            {cam.id(), 0, core.id(), 0, d::DirectionSource::upstream_port},
-            {core.id(), 0, cam.id(), 0, d::DirectionSource::downstream_port},
+            {cam.id(), 0, core.id(), 0, {d::DirectionSource::upstream_port}},
+            {core.id(), 0, cam.id(), 0, {d::DirectionSource::downstream_port}},
         };
-        d::WorkerContext ctx{&published, paths, counters.get(), &stop};
+        d::WorkerContext ctx{publisher.slot(), publisher.rcu(), 0, paths,
+                            {counters.get(), counters.get()}, nullptr, &stop};
         unsigned lcore = rte_get_next_lcore(-1, 1, 0);
         REQUIRE(lcore < RTE_MAX_LCORE);
         REQUIRE(rte_eal_remote_launch(d::worker_main, &ctx, lcore) == 0);
