@@ -167,7 +167,7 @@ AppConfig load_app_config(const std::string& path) {
                     c.persist_interval_ms = static_cast<unsigned>(*v);
                 if (c.socket.empty()) r.error(ctl["socket"], "socket path is empty");
                 if (c.state_dir.empty()) r.error(ctl["state_dir"], "state_dir is empty");
-                if (c.socket.size() >= 108)
+                if (policy::resolve_relative(path, c.socket).size() >= 108)
                     r.error(ctl["socket"], "socket path is longer than a Unix socket allows (107)");
             }
         }

@@ -876,7 +876,8 @@ std::string Appliance::clear(const JsonValue& req) {
     // Still prohibited by the policy itself: clearing a sticky verdict does not override it.
     bool still = false;
     for (const auto& [key, d] : registry_.devices())
-        still |= d.mac == mac->value && d.verdict() == DeviceClass::prohibited;
+        still |= d.mac == mac->value && (!vlan || d.vlan == *vlan) &&
+                 d.policy_class == DeviceClass::prohibited;
     w.field("still_prohibited_by_policy", still);
     w.end_object();
     return w.str();
@@ -951,8 +952,12 @@ std::string Appliance::status_json() {
             .field("tx_bytes", std::uint64_t{st.obytes})
             .field("rx_missed", std::uint64_t{st.imissed})
             .field("rx_errors", std::uint64_t{st.ierrors})
-            .field("tx_errors", std::uint64_t{st.oerrors})
-            .end_object();
+            .field("tx_errors", std::uint64_t{st.oerrors});
+        // Per rx queue (one per worker): how RSS spreads the load.
+        w.key("rx_queue_packets").begin_array();
+        for (unsigned q = 0; q < cfg_.workers && q < RTE_ETHDEV_QUEUE_STAT_CNTRS; ++q)
+            w.value(std::uint64_t{st.q_ipackets[q]});
+        w.end_array().end_object();
     }
     w.end_array();
     std::array<std::uint64_t, policy::kActionCount> actions{};

@@ -12,7 +12,9 @@ PACKAGES=(
   # data
   ieee-data
   # tests and tools
-  python3-scapy python3-pytest tcpdump iproute2 ethtool kmod
+  python3-scapy python3-pytest tcpdump iproute2 ethtool kmod procps util-linux curl
+  # promtool (lints the metrics exposition; the e2e tests also run a Prometheus server)
+  prometheus
 )
 
 missing=()

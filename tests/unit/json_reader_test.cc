@@ -280,6 +280,8 @@ TEST_CASE("JsonWriter output parses back to what was written", "[json]") {
         .field("min", std::numeric_limits<std::int64_t>::min())
         .field("umax", std::numeric_limits<std::uint64_t>::max())
         .field("ok", true)
+        .field("ratio", 0.25)
+        .field("big", 1.5e300)
         .field("ascii", every_ascii)
         .field(unicode, unicode);
     w.key("none").null();
@@ -294,6 +296,8 @@ TEST_CASE("JsonWriter output parses back to what was written", "[json]") {
     CHECK(v.find("min")->as_int() == std::numeric_limits<std::int64_t>::min());
     CHECK(v.find("umax")->as_uint() == std::numeric_limits<std::uint64_t>::max());
     CHECK(v.find("ok")->as_bool());
+    CHECK(v.find("ratio")->as_number() == 0.25);
+    CHECK(v.find("big")->as_number() == 1.5e300);
     CHECK(v.get_string("ascii") == every_ascii);
     CHECK(v.get_string(unicode) == unicode);
     CHECK(v.find("none")->is_null());
@@ -302,7 +306,7 @@ TEST_CASE("JsonWriter output parses back to what was written", "[json]") {
     CHECK(list[1].as_string() == "two");
     CHECK(list[2].is_object());
     CHECK(list[3].is_array());
-    CHECK(v.as_object().size() == 10);
+    CHECK(v.as_object().size() == 12);
     CHECK(parse_json("\"" + camfence::daemon::json_escape(every_ascii) + "\"").as_string() ==
           every_ascii);
     CHECK(parse_json("\"" + camfence::daemon::json_escape(unicode) + "\"").as_string() == unicode);
