@@ -21,6 +21,8 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.parse
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -353,6 +355,44 @@ def test_promtool_accepts_the_exposition(daemon, tmp_path):
     r = subprocess.run([promtool, "check", "metrics"], input=ours, text=True,
                        capture_output=True)
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_a_real_prometheus_server_scrapes_the_exporter(daemon, tmp_path):
+    prom = shutil.which("prometheus")
+    assert prom, "prometheus missing (Debian package prometheus): scripts/deps.sh installs it"
+    cfg = tmp_path / "prometheus.yml"
+    cfg.write_text("global: {scrape_interval: 1s, evaluation_interval: 1s}\n"
+                   "scrape_configs:\n  - job_name: camfence\n    static_configs:\n"
+                   f"      - targets: ['127.0.0.1:{METRICS_PORT}']\n")
+    log = open(tmp_path / "prometheus.log", "w")
+    p = subprocess.Popen([prom, f"--config.file={cfg}", f"--storage.tsdb.path={tmp_path / 'data'}",
+                          "--web.listen-address=127.0.0.1:19090"], stdout=log,
+                         stderr=subprocess.STDOUT)
+    expected = daemon.metrics()['camfence_frames_total{action="drop",rule="prohibited-any"}']
+
+    def query(q):
+        url = "http://127.0.0.1:19090/api/v1/query?query=" + urllib.parse.quote(q)
+        with urllib.request.urlopen(url, timeout=2) as r:
+            return json.load(r)["data"]["result"]
+
+    try:
+        got, deadline = None, time.time() + 60
+        while time.time() < deadline:
+            try:
+                up = query('up{job="camfence"}')
+                res = query('camfence_frames_total{action="drop",rule="prohibited-any"}')
+                if up and up[0]["value"][1] == "1" and res:
+                    got = float(res[0]["value"][1])
+                    break
+            except OSError:
+                pass
+            time.sleep(0.5)
+        assert got == expected, (got, expected, (tmp_path / "prometheus.log").read_text()[-2000:])
+        assert query('camfence_devices{class="prohibited",vendor="hikvision"}')[0]["value"][1] == "1"
+    finally:
+        p.terminate()
+        p.wait(timeout=30)
+        log.close()
 
 
 def test_reload_changes_drop_to_forward_without_restart(daemon):
