@@ -6,6 +6,7 @@
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 #include <rte_mempool.h>
+#include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
 #include <rte_ring_elem.h>
 #include <systemd/sd-daemon.h>
@@ -109,7 +110,7 @@ class Appliance {
     void start_dataplane();
     void publish(std::shared_ptr<const PolicySnapshot> policy, bool new_bank);
     std::shared_ptr<const dataplane::DeviceTable> build_device_table();
-    void fold_bank(unsigned bank, const PolicySnapshot& s);
+    void fold_bank(unsigned bank, const PolicySnapshot& s, unsigned next_bank);
     void stop_workers();
 
     // registry
@@ -219,7 +220,10 @@ void Appliance::start() {
         collectable_ = std::make_shared<CallbackCollectable>([this] { return collect(); });
         exposer_->RegisterCollectable(collectable_);
     }
-    // Workers last: everything they report to exists.
+    // Workers last: everything they report to exists. Registered with RCU here, before they
+    // run, so no publish can miss a reader that is starting.
+    for (auto& w : workers_)
+        rte_rcu_qsbr_thread_register(publisher_->rcu(), w->ctx->rcu_thread);
     for (auto& w : workers_)
         if (rte_eal_remote_launch(dataplane::worker_main, w->ctx.get(), w->lcore) != 0)
             throw std::runtime_error("cannot launch the worker on lcore " +
@@ -571,24 +575,26 @@ std::shared_ptr<const dataplane::DeviceTable> Appliance::build_device_table() {
 }
 
 void Appliance::publish(std::shared_ptr<const PolicySnapshot> policy, bool new_bank) {
-    const PolicySnapshot* old_policy =
-        publisher_->current() ? publisher_->current()->policy.get() : nullptr;
-    std::shared_ptr<const PolicySnapshot> keep_old =
+    std::shared_ptr<const PolicySnapshot> old_policy =
         publisher_->current() ? publisher_->current()->policy : nullptr;
-    unsigned old_bank = bank_;
-    if (new_bank) bank_ ^= 1;
+    const unsigned old_bank = bank_;
+    const unsigned next_bank = new_bank ? bank_ ^ 1 : bank_;
     auto st = std::make_unique<DataplaneState>();
     st->policy = std::move(policy);
     st->devices = build_device_table();
-    st->bank = bank_;
+    st->bank = next_bank;
     st->generation = generation_;
     publisher_->publish(std::move(st));  // returns after the grace period
     table_dirty_ = false;
-    if (new_bank && old_policy) fold_bank(old_bank, *old_policy);
+    if (new_bank && old_policy) fold_bank(old_bank, *old_policy, next_bank);
 }
 
-void Appliance::fold_bank(unsigned bank, const PolicySnapshot& s) {
+// Until this runs, a scrape reads the old bank under the old policy's names (complete: no
+// worker writes it any more); after it, the folded totals plus the new bank. Counters
+// never go backwards.
+void Appliance::fold_bank(unsigned bank, const PolicySnapshot& s, unsigned next_bank) {
     std::lock_guard lock(mu_);
+    bank_ = next_bank;
     for (auto& w : workers_) {
         WorkerCounters& c = *w->counters[bank];
         for (std::size_t slot = 0; slot < s.slot_count(); ++slot) {

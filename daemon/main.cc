@@ -95,8 +95,9 @@ int main(int argc, char** argv) {
     }
     if (config) {
         if (policy_path || audit_in || report || pcap_out || catalog || registry || at)
-            return usage_error("--config takes no --policy/--audit/--report/--pcap-out/"
-                               "--catalog/--oui-registry/--at: the config names the policy");
+            return usage_error(
+                "--config takes no --policy/--audit/--report/--pcap-out/"
+                "--catalog/--oui-registry/--at: the config names the policy");
         if (check) return daemon::check_appliance_config(*config, now);
         daemon::AppConfig c;
         try {

@@ -53,6 +53,12 @@ std::optional<VerdictChange> DeviceRegistry::observe(std::uint64_t mac, std::uin
         d.first_seen = d.last_seen = time;
         if (!ip.empty()) d.ips.push_back(ip);
         judge(d, snap, time);
+        // A sticky verdict follows the MAC onto every VLAN it shows up on.
+        for (const auto& [k, other] : devices_)
+            if (other.mac == mac && other.sticky && !d.sticky) {
+                d.sticky = true;
+                d.sticky_since = other.sticky_since;
+            }
         auto to = d.verdict();
         devices_.emplace(key, std::move(d));
         return VerdictChange{mac, vlan, std::nullopt, to, "first seen"};
@@ -86,10 +92,12 @@ std::vector<VerdictChange> DeviceRegistry::clear(std::uint64_t mac,
         if (d.mac != mac || (vlan && d.vlan != *vlan)) continue;
         ++found;
         auto before = d.verdict();
-        d.sticky = false;
-        d.sticky_since = 0;
-        // The policy still judges it: a MAC the policy prohibits is prohibited again at once.
-        if (d.policy_class == policy::DeviceClass::prohibited) d.sticky = true;
+        // The policy still judges it: a MAC the policy prohibits stays prohibited (and keeps
+        // the time it was first judged so).
+        if (d.policy_class != policy::DeviceClass::prohibited) {
+            d.sticky = false;
+            d.sticky_since = 0;
+        }
         if (d.verdict() != before)
             out.push_back({d.mac, d.vlan, before, d.verdict(), "cleared by operator"});
     }

@@ -23,8 +23,12 @@ namespace {
 
 void write_file_atomic(const std::string& path, const std::string& content, unsigned mode) {
     std::string tmp = path + ".tmp";
-    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+    // A leftover temporary (a crash mid-write) is replaced, never reused: its owner and mode
+    // must not become the real file's.
+    ::unlink(tmp.c_str());
+    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
     if (fd < 0) fail("cannot create", tmp);
+    ::fchmod(fd, mode);  // nor does the umask decide it
     const char* p = content.data();
     std::size_t left = content.size();
     while (left > 0) {
@@ -68,8 +72,14 @@ std::optional<std::string> read_file(const std::string& path) {
         if (errno == ENOENT) return std::nullopt;
         fail("cannot read", path);
     }
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec)) {
+        errno = EISDIR;
+        fail("cannot read (not a regular file)", path);
+    }
     std::stringstream buf;
     buf << in.rdbuf();
+    if (in.bad()) fail("cannot read", path);
     return buf.str();
 }
 

@@ -42,24 +42,29 @@ Direction direction_by_zones(const policy::PolicySnapshot& s, const ParsedFrame&
 
 inline constexpr int kNotCameraTraffic = -2;
 
-// Which tag admits the frame as camera traffic: -1 for an untagged frame when its VLAN (the
-// port's native VLAN, else 0) is a camera VLAN; the segment tag (the only one, or the inner
-// one of QinQ) when its VLAN is a camera VLAN; else the outermost tag that is one;
-// kNotCameraTraffic when none is. Any tag on a camera VLAN admits the frame, so an added tag
-// never moves it off the camera VLANs; classify_frame also weighs every other camera VLAN
-// tag (see there). On an access port whose native VLAN is a camera VLAN every frame comes
-// from the camera segment, so a tag a device adds itself does not take it off that VLAN (-1).
+// Which tag admits the frame as camera traffic, -1 for "the port's VLAN", or
+// kNotCameraTraffic. On an access port (a native VLAN) that is a camera VLAN, every frame
+// comes from the camera segment: -1, whatever tags the device added itself (a priority tag,
+// a non-camera or another camera VLAN), so no tag moves it off the port's VLAN; those tags
+// are still weighed as camera VLANs by classify_frame (the strictest rule wins). Elsewhere:
+// -1 for an untagged frame when its VLAN (the native VLAN, else 0) is a camera VLAN; the
+// segment tag (the only one, or the inner one of QinQ) when its VLAN is a camera VLAN; else
+// the outermost tag that is one. Any tag on a camera VLAN admits the frame, so an added tag
+// never moves it off the camera VLANs.
 inline int camera_tag(const policy::PolicySnapshot& s, const ParsedFrame& f,
                       int native_vlan = kNoNativeVlan) noexcept {
-    const bool native_camera =
-        s.is_camera_vlan(native_vlan < 0 ? 0 : static_cast<std::uint16_t>(native_vlan));
-    if (f.tag_count == 0) return native_camera ? -1 : kNotCameraTraffic;
+    if (native_vlan >= 0) [[unlikely]] {
+        if (s.is_camera_vlan(static_cast<std::uint16_t>(native_vlan))) return -1;
+    } else if (f.tag_count == 0) {
+        return s.is_camera_vlan(0) ? -1 : kNotCameraTraffic;
+    }
+    if (f.tag_count == 0) return kNotCameraTraffic;
     int seg = f.segment_tag();
     if (s.is_camera_vlan(f.vlan[seg])) [[likely]]
         return seg;
     for (int i = 0; i < f.tag_count; ++i)
         if (s.is_camera_vlan(f.vlan[i])) return i;
-    return native_vlan >= 0 && native_camera ? -1 : kNotCameraTraffic;
+    return kNotCameraTraffic;
 }
 
 inline bool on_camera_vlan(const policy::PolicySnapshot& s, const ParsedFrame& f) noexcept {
@@ -118,9 +123,13 @@ inline std::uint16_t peer_zone(const policy::PolicySnapshot& s, const ParsedFram
         v.device_key = device_key(mac, v.vlan);
         if (devices) {
             v.device = devices->find(v.device_key);
+            // A device the table does not know on this VLAN may be known on another: its
+            // sticky verdict follows the MAC (kAnyVlan entry), so changing VLAN sheds nothing.
+            const DeviceSlot* known =
+                v.device ? v.device : devices->find(device_key(mac, kAnyVlan));
             // Once prohibited, always prohibited until an operator clears it; an exception
             // in the policy is such an operator decision and still wins.
-            if (v.device && (v.device->flags & DeviceSlot::kStickyProhibited) &&
+            if (known && (known->flags & DeviceSlot::kStickyProhibited) &&
                 v.device_class != DeviceClass::excepted) [[unlikely]]
                 v.device_class = DeviceClass::prohibited;
         }

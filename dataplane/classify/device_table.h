@@ -12,6 +12,9 @@
 
 namespace camfence::dataplane {
 
+// Not a VLAN a frame can carry: the table's per-MAC entry for a sticky verdict on any VLAN.
+inline constexpr std::uint16_t kAnyVlan = 0xfff;
+
 // (VLAN, MAC) packed into one word: MAC in the low 48 bits, VLAN above.
 inline constexpr std::uint64_t device_key(std::uint64_t mac, std::uint16_t vlan) noexcept {
     return (mac & 0xffffffffffffULL) | (static_cast<std::uint64_t>(vlan & 0xfff) << 48);

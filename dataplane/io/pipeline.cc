@@ -39,7 +39,8 @@ constexpr std::uint16_t kHeaderBytes = 192;
         } else {
             rep.ip_version = 4;
             auto a = static_cast<std::uint32_t>(source ? f.src_ip_lo : f.dst_ip_lo);
-            for (int i = 0; i < 4; ++i) rep.ip[i] = static_cast<std::uint8_t>(a >> (24 - 8 * i));
+            for (int i = 0; i < 4; ++i)
+                rep.ip[i] = static_cast<std::uint8_t>(a >> (24 - 8 * i));
         }
     }
     if (rte_ring_mp_enqueue_elem(r.ring, &rep, sizeof rep) == 0) {

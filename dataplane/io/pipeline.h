@@ -32,9 +32,9 @@ struct PathOptions {
 // A camera-side device the device table does not know yet, reported by a worker to the
 // control plane through a ring (32-byte elements).
 struct DeviceReport {
-    std::uint64_t key;  // device_key(mac, vlan)
-    std::uint32_t time;  // unix seconds
-    std::uint8_t direction;  // policy::Direction of the frame that revealed it
+    std::uint64_t key;        // device_key(mac, vlan)
+    std::uint32_t time;       // unix seconds
+    std::uint8_t direction;   // policy::Direction of the frame that revealed it
     std::uint8_t ip_version;  // 0 (none), 4 or 6: the device's own address in the frame
     std::uint8_t pad[2];
     std::uint8_t ip[16];  // IPv4 in the first 4 bytes, network order
@@ -49,7 +49,7 @@ struct DeviceReporter {
         std::uint64_t key = 0;
         std::uint32_t time = 0;
     };
-    std::array<Recent, 256> recent{};
+    std::array<Recent, 1024> recent{};
     std::uint64_t sent = 0;
     std::uint64_t lost = 0;  // ring full
 };
@@ -61,7 +61,7 @@ struct BurstContext {
     PathOptions path;
     WorkerCounters* counters = nullptr;
     DeviceReporter* reporter = nullptr;  // optional: no reports without it
-    std::uint32_t now = 0;  // unix seconds: last-seen stamps and reports
+    std::uint32_t now = 0;               // unix seconds: last-seen stamps and reports
 };
 
 // The frames of one burst, grouped by what happens to them next.

@@ -28,6 +28,7 @@ class StatePublisher {
   public:
     // Needs EAL (the QSBR variable lives in DPDK memory). Throws std::runtime_error.
     explicit StatePublisher(unsigned max_workers);
+    // Frees the current state without a grace period: stop the workers first.
     ~StatePublisher();
     StatePublisher(const StatePublisher&) = delete;
     StatePublisher& operator=(const StatePublisher&) = delete;

@@ -10,6 +10,9 @@ namespace camfence::dataplane {
 
 namespace {
 
+// At most this many rx rounds over the paths after the stop flag.
+constexpr int kDrainBursts = 256;
+
 // One rx burst on every path. Returns the frames received.
 unsigned poll_paths(WorkerContext& ctx, const DataplaneState& st, BurstContext& bc,
                     ActionBuckets& buckets, rte_mbuf** burst) {
@@ -54,7 +57,7 @@ int worker_main(void* arg) {
     std::uint64_t loops = 0, busy = 0;
     while (!ctx.stop->load(std::memory_order_relaxed)) {
         const DataplaneState* st = ctx.state->load(std::memory_order_acquire);
-        if (poll_paths(ctx, *st, bc, buckets, burst)) ++busy;
+        if (st && poll_paths(ctx, *st, bc, buckets, burst)) ++busy;
         if (ctx.rcu) rte_rcu_qsbr_quiescent(ctx.rcu, ctx.rcu_thread);
         ++loops;
         if ((loops & 0x3ff) == 0) {
@@ -63,9 +66,12 @@ int worker_main(void* arg) {
             ctx.busy_loops.store(busy, std::memory_order_relaxed);
         }
     }
-    // Drain: what the queues already hold is still handled by the policy in force.
-    const DataplaneState* st = ctx.state->load(std::memory_order_acquire);
-    for (int idle = 0; idle < 4;) idle = poll_paths(ctx, *st, bc, buckets, burst) ? 0 : idle + 1;
+    // Drain: what the queues already hold is still handled by the policy in force. Bounded,
+    // so a port that never goes quiet (line-rate traffic) cannot hold up the stop.
+    if (const DataplaneState* st = ctx.state->load(std::memory_order_acquire)) {
+        for (int idle = 0, round = 0; idle < 4 && round < kDrainBursts; ++round)
+            idle = poll_paths(ctx, *st, bc, buckets, burst) ? 0 : idle + 1;
+    }
     if (ctx.rcu) {
         rte_rcu_qsbr_thread_offline(ctx.rcu, ctx.rcu_thread);
         rte_rcu_qsbr_thread_unregister(ctx.rcu, ctx.rcu_thread);

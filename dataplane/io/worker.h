@@ -43,8 +43,11 @@ struct WorkerContext {
     std::atomic<std::uint64_t> busy_loops{0};
 };
 
-// Runs until *stop is set, then drains its rx queues. Signature suits
-// rte_eal_remote_launch (arg = WorkerContext*).
+// Runs until *stop is set, then drains its rx queues (a bounded number of bursts). Polls
+// nothing until a state is published. Registers `rcu_thread` with `rcu` (the control plane
+// should register it before launch too, so a publish never misses a starting reader) and
+// goes offline before it returns. Signature suits rte_eal_remote_launch (arg =
+// WorkerContext*).
 int worker_main(void* context);
 
 }  // namespace camfence::dataplane

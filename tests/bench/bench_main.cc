@@ -5,6 +5,8 @@
 #include <rte_ethdev.h>
 #include <rte_launch.h>
 #include <rte_lcore.h>
+#include <rte_ring.h>
+#include <rte_ring_elem.h>
 
 #include <algorithm>
 #include <atomic>
@@ -50,8 +52,46 @@ int main(int argc, char** argv) {
         auto counters = std::make_unique<dataplane::WorkerCounters>();
         std::vector<dataplane::WorkerPath> paths{
             {in.id(), 0, out.id(), 0, {dataplane::DirectionSource::upstream_port}}};
-        dataplane::WorkerContext ctx{publisher.slot(), publisher.rcu(), 0, paths,
-                                     {counters.get(), counters.get()}, nullptr, &stop};
+        // As in the daemon: workers report devices they do not know through a ring, and the
+        // control plane publishes them in the device table the fast path looks up.
+        rte_ring* ring =
+            rte_ring_create_elem("bench_reports", sizeof(dataplane::DeviceReport), 4096,
+                                 static_cast<int>(rte_socket_id()), RING_F_SC_DEQ);
+        if (!ring) throw std::runtime_error("cannot create the report ring");
+        dataplane::DeviceReporter reporter;
+        reporter.ring = ring;
+        dataplane::WorkerContext ctx{publisher.slot(),
+                                     publisher.rcu(),
+                                     0,
+                                     paths,
+                                     {counters.get(), counters.get()},
+                                     &reporter,
+                                     &stop};
+        std::vector<dataplane::DeviceTableEntry> known;
+        auto learn = [&] {
+            dataplane::DeviceReport batch[64];
+            unsigned n, added = 0;
+            // Bounded, like the daemon's drain: a flood of reports must not starve the publish.
+            for (int round = 0; round < 64; ++round) {
+                n = rte_ring_sc_dequeue_burst_elem(ring, batch, sizeof batch[0], 64, nullptr);
+                if (n == 0) break;
+                for (unsigned i = 0; i < n; ++i) {
+                    bool dup = false;
+                    for (const auto& k : known)
+                        dup |= k.key == batch[i].key;
+                    if (!dup) {
+                        known.push_back({batch[i].key, 0, batch[i].time});
+                        ++added;
+                    }
+                }
+            }
+            if (!added) return;
+            auto table = std::make_shared<dataplane::DeviceTable>(65536);
+            for (const auto& k : known)
+                table->insert(k);
+            publisher.publish(std::make_unique<dataplane::DataplaneState>(
+                dataplane::DataplaneState{snap, table, 0, 1}));
+        };
         unsigned worker = rte_get_next_lcore(-1, 1, 0);
         if (worker >= RTE_MAX_LCORE) throw std::runtime_error("need two lcores (-l 0-1)");
         rte_eal_remote_launch(dataplane::worker_main, &ctx, worker);
@@ -59,7 +99,11 @@ int main(int argc, char** argv) {
         rte_eth_stats_get(in.id(), &prev);
         auto t0 = std::chrono::steady_clock::now();
         for (int s = 1; s <= seconds; ++s) {
-            std::this_thread::sleep_until(t0 + std::chrono::seconds(s));
+            for (int tick = 0; tick < 10; ++tick) {  // the control plane's report polling
+                std::this_thread::sleep_until(
+                    t0 + std::chrono::milliseconds(1000 * (s - 1) + 100 * (tick + 1)));
+                learn();
+            }
             rte_eth_stats now{};
             rte_eth_stats_get(in.id(), &now);
             std::printf("  Rx-pps: %12llu\n",
@@ -69,6 +113,11 @@ int main(int argc, char** argv) {
         }
         stop = true;
         rte_eal_mp_wait_lcore();
+        learn();
+        std::printf("devices: %zu in the table, %llu reports, %llu lost\n", known.size(),
+                    static_cast<unsigned long long>(reporter.sent),
+                    static_cast<unsigned long long>(reporter.lost));
+        rte_ring_free(ring);
         const auto& c = *counters;
         std::printf("frames: forward %llu drop %llu quarantine %llu tx_failed %llu\n",
                     static_cast<unsigned long long>(c.action_frames[0]),

@@ -20,11 +20,11 @@
 #include <thread>
 #include <vector>
 
-#include "dataplane/io/eal.h"
 #include "dataplane/io/port.h"
 #include "dataplane/io/worker.h"
 #include "policy/snapshot.h"
 #include "tests/fixtures/frame_builder.h"
+#include "tests/integration/eal_once.h"
 
 namespace {
 
@@ -121,7 +121,7 @@ TEST_CASE("the worker bridges camera and core ports, enforcing by port direction
 
     auto counters = std::make_unique<d::WorkerCounters>();
     {
-        d::Eal eal(d::default_eal_args(256, "0-1"));
+        t::init_eal_once();
         rte_mempool* pool = d::create_mempool("worker_test", 1023);
         d::Port cam("cam0",
                     "net_pcap0,rx_pcap=" + (dir / "cam_in.pcap").string() +
