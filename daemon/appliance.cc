@@ -178,6 +178,7 @@ class Appliance {
     std::array<std::uint64_t, policy::kActionCount> folded_actions_{};
     std::shared_ptr<const PolicySnapshot> metrics_policy_;
     std::map<std::pair<std::string, std::string>, std::uint64_t> device_counts_;  // class, vendor
+    std::uint64_t refused_total_ = 0;
 
     // Control plane
     asio::io_context io_;
@@ -189,6 +190,10 @@ class Appliance {
     std::uint64_t ticks_ = 0;
     std::uint64_t watchdog_usec_ = 0;
     std::chrono::steady_clock::time_point last_persist_;
+    std::chrono::steady_clock::time_point last_verdict_persist_;
+    std::chrono::steady_clock::time_point last_full_event_;
+    bool new_verdicts_ = false;
+    std::uint64_t refused_logged_ = 0;
 };
 
 // ---------------------------------------------------------------------------------------
@@ -663,9 +668,33 @@ void Appliance::drain_reports() {
         log_changes(changes);
         update_device_counts();
     }
+    if (registry_.refused() > refused_logged_) {
+        {
+            std::lock_guard lock(mu_);
+            refused_total_ = registry_.refused();
+        }
+        // The inventory is full: new devices are still enforced by the policy (OUI), but are
+        // not recorded. Said once per 10 s at most.
+        auto now = std::chrono::steady_clock::now();
+        if (now - last_full_event_ >= std::chrono::seconds(10)) {
+            auto ev = EventLog::begin("inventory_full", "error");
+            ev.field("capacity", static_cast<std::uint64_t>(registry_.capacity()))
+                .field("refused", registry_.refused());
+            log_event(ev);
+            last_full_event_ = now;
+            refused_logged_ = registry_.refused();
+        }
+    }
     if (table_dirty_ && workers_running_) publish(policy_->snapshot, false);
-    // A verdict is never only in memory: persist it before anything else happens.
-    if (!changes.empty()) persist_registry();
+    // A new verdict reaches the disk within 100 ms (batched: a burst of new devices is one
+    // write); a changed one at once (reload, clear).
+    if (!changes.empty()) new_verdicts_ = true;
+    if (new_verdicts_ && std::chrono::steady_clock::now() - last_verdict_persist_ >=
+                             std::chrono::milliseconds(100)) {
+        persist_registry();
+        new_verdicts_ = false;
+        last_verdict_persist_ = std::chrono::steady_clock::now();
+    }
 }
 
 void Appliance::log_changes(const std::vector<VerdictChange>& changes) {
@@ -731,6 +760,7 @@ void Appliance::update_device_counts() {
         ++counts[{std::string(policy::to_string(d.verdict())), d.vendor}];
     std::lock_guard lock(mu_);
     device_counts_ = std::move(counts);
+    refused_total_ = registry_.refused();
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1145,6 +1175,11 @@ std::vector<prometheus::MetricFamily> Appliance::collect() {
     tc.add({}, static_cast<double>(cfg_.device_capacity));
     out.push_back(te.take());
     out.push_back(tc.take());
+    FamilyBuilder refused("camfence_devices_refused_total",
+                          "Device reports not recorded because the inventory was full",
+                          MetricType::Counter);
+    refused.add({}, static_cast<double>(refused_total_));
+    out.push_back(refused.take());
 
     FamilyBuilder busy("camfence_worker_busy_ratio",
                        "Share of a worker's polling loops that received frames (last second)",

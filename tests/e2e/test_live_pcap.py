@@ -71,11 +71,11 @@ def labels(path):
     return out
 
 
-@pytest.fixture(scope="module")
-def run(tmp_path_factory):
-    d = tmp_path_factory.mktemp("live-pcap")
-    wrpcap(str(d / "cam_in.pcap"), [f for _, f, _ in CAM_IN])
-    wrpcap(str(d / "core_in.pcap"), [f for _, f, _ in CORE_IN])
+def run_daemon(d, cam_in, core_in, device_capacity=65536):
+    """camfenced --config on net_pcap ports until every input frame is counted; returns the
+    last status and devices replies. SIGTERM then flushes the output captures."""
+    wrpcap(str(d / "cam_in.pcap"), cam_in)
+    wrpcap(str(d / "core_in.pcap"), core_in)
     wrpcap(str(d / "empty.pcap"), [])
     (d / "policy.yaml").write_text(POLICY)
     huge = Path("/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages")
@@ -88,6 +88,7 @@ def run(tmp_path_factory):
     - {{name: core0, device: "net_pcap1,rx_pcap={d}/core_in.pcap,tx_pcap={d}/core_out.pcap", side: core, native_vlan: 100}}
     - {{name: q0, device: "net_pcap2,rx_pcap={d}/empty.pcap,tx_pcap={d}/quarantine_out.pcap", side: quarantine}}
   workers: 1
+  device_capacity: {device_capacity}
 control:
   socket: {d}/control.sock
   metrics: "off"
@@ -98,7 +99,7 @@ policy: {d}/policy.yaml
     log = open(d / "camfenced.log", "w")
     proc = subprocess.Popen([CAMFENCED, "--config", str(d / "camfence.yaml")], stdout=log,
                             stderr=subprocess.STDOUT)
-    total = len(CAM_IN) + len(CORE_IN)
+    total = len(cam_in) + len(core_in)
     status = None
     deadline = time.time() + 30
     while time.time() < deadline and proc.poll() is None:
@@ -109,12 +110,20 @@ policy: {d}/policy.yaml
             if sum(status["frames"][a] for a in ("forward", "drop", "quarantine")) >= total:
                 break
         time.sleep(0.2)
+    time.sleep(0.3)  # the control plane takes the last device reports
     devices = json.loads(subprocess.run(
         [CAMFENCECTL, "--socket", str(d / "control.sock"), "--json", "devices"],
         capture_output=True, text=True).stdout or "{}")
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=30) == 0, (d / "camfenced.log").read_text()
     log.close()
+    return status, devices
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    d = tmp_path_factory.mktemp("live-pcap")
+    status, devices = run_daemon(d, [f for _, f, _ in CAM_IN], [f for _, f, _ in CORE_IN])
     return d, status, devices
 
 
@@ -146,3 +155,17 @@ def test_inventory_keys_devices_by_the_access_vlan(run):
     # On an access port every frame is on the port's VLAN: the tags a device adds itself (a
     # non-camera VLAN 5, another camera VLAN 200) do not move it.
     assert seen == {(HIK, 100): "prohibited", (AXIS, 100): "clear", (LAA, 100): "unregistered"}
+
+
+def test_a_full_inventory_still_enforces_and_says_so(tmp_path):
+    # 24 Hikvision cameras, room for 16 in the inventory: every frame is still quarantined
+    # by the policy; 8 devices are refused, counted and reported once in the event log.
+    cams = ["44:47:cc:00:01:%02x" % i for i in range(24)]
+    status, devices = run_daemon(tmp_path, [frame(m, NVR, "hik-%d" % i) for i, m in enumerate(cams)],
+                                 [], device_capacity=16)
+    assert status["frames"]["quarantine"] == 24
+    assert len(labels(tmp_path / "quarantine_out.pcap")) == 24
+    assert len(devices["devices"]) == 16 and devices["refused"] >= 8
+    events = [json.loads(l) for l in (tmp_path / "state" / "events.jsonl").read_text().splitlines()]
+    full = [e for e in events if e["event"] == "inventory_full"]
+    assert len(full) == 1 and full[0]["capacity"] == 16
