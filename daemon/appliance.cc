@@ -549,10 +549,8 @@ void Appliance::check_exception_expiry() {
     std::int64_t now = unix_now();
     const auto& snap = *policy_->snapshot;
     std::vector<const policy::ExceptionInfo*> expired;
-    for (const auto& e : snap.exceptions) {
-        auto day = policy::parse_iso_date(e.until);
-        if (e.active && day && now >= (*day + 1) * 86400) expired.push_back(&e);
-    }
+    for (const auto& e : snap.exceptions)
+        if (e.expired_since_compile(now)) expired.push_back(&e);
     if (expired.empty()) return;
     for (const auto* e : expired) {
         auto ev = EventLog::begin("exception_expired", "warning");

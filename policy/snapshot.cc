@@ -130,8 +130,9 @@ std::shared_ptr<const PolicySnapshot> compile_policy(const LoadedPolicy& loaded,
 
     // Exceptions: valid through the end of their `until` day, UTC.
     for (const auto& e : p.exceptions) {
-        bool active = now_unix < (e.until_day + 1) * 86400;
-        s->exceptions.push_back({e.mac, e.until_text, e.reason, active});
+        const std::int64_t expires_at = (e.until_day + 1) * 86400;
+        bool active = now_unix < expires_at;
+        s->exceptions.push_back({e.mac, e.until_text, e.reason, active, expires_at});
         if (active) s->active_exceptions.push_back(e.mac.value);
     }
     std::sort(s->active_exceptions.begin(), s->active_exceptions.end());

@@ -30,6 +30,13 @@ struct ExceptionInfo {
     std::string until;
     std::string reason;
     bool active = false;  // not yet expired at compile time
+    std::int64_t expires_at = 0;  // unix seconds: the end of the `until` day, UTC
+
+    // An exception that was active when compiled and has run out by `now_unix`: the policy
+    // must be recompiled (the running appliance does so once a second).
+    bool expired_since_compile(std::int64_t now_unix) const {
+        return active && now_unix >= expires_at;
+    }
 };
 
 // What the policy says about one camera-side MAC.

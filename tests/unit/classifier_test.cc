@@ -747,6 +747,21 @@ TEST_CASE("snapshot slots name every rule and the three special counters", "[cla
     CHECK_FALSE(t::example_snapshot(t::kNowApril2027)->exceptions[0].active);
 }
 
+TEST_CASE("an exception runs out at the end of its until day, UTC", "[classifier]") {
+    // The example's exception: until 2027-03-31, so through 2027-03-31T23:59:59Z.
+    const std::int64_t end = 1806537600;  // 2027-04-01T00:00:00Z
+    const auto snap = t::example_snapshot();
+    const auto& e = snap->exceptions.at(0);
+    CHECK(e.expires_at == end);
+    CHECK_FALSE(e.expired_since_compile(end - 1));
+    CHECK(e.expired_since_compile(end));
+    CHECK(e.expired_since_compile(end + 86400 * 365));
+    // Compiled after its day: not active, so nothing to expire (no recompile loop).
+    const auto later = t::example_snapshot(end);
+    CHECK_FALSE(later->exceptions.at(0).active);
+    CHECK_FALSE(later->exceptions.at(0).expired_since_compile(end + 10));
+}
+
 TEST_CASE("the VLAN a frame is admitted on, and the tag a quarantine rewrites", "[classifier]") {
     struct Case {
         std::string description;
