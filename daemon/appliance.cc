@@ -526,6 +526,17 @@ std::string Appliance::reload(const std::string& trigger) {
                    "policy rejected; generation " + std::to_string(generation_) + " stays in force")
             .field("generation", generation_);
         write_errors(reply, e);
+    } catch (const std::exception& e) {
+        // Not a policy error (memory, a file vanishing mid-read): the running policy stays.
+        ++reloads_failed_;
+        last_reload_at_ = now;
+        auto ev = EventLog::begin("reload", "error");
+        ev.field("result", "failed").field("trigger", trigger).field("error", e.what());
+        log_event(ev);
+        reply.field("ok", false)
+            .field("error", std::string("reload failed: ") + e.what() + "; generation " +
+                                std::to_string(generation_) + " stays in force")
+            .field("generation", generation_);
     }
     reply.end_object();
     return reply.str();
@@ -769,8 +780,15 @@ void Appliance::schedule_tick() {
     tick_->expires_after(std::chrono::milliseconds(10));
     tick_->async_wait([this](boost::system::error_code ec) {
         if (ec) return;
-        drain_reports();
-        if (++ticks_ % 100 == 0) housekeeping();
+        try {
+            drain_reports();
+            if (++ticks_ % 100 == 0) housekeeping();
+        } catch (const std::exception& e) {
+            // The control plane keeps running (the workers never depended on it per frame).
+            auto ev = EventLog::begin("internal_error", "error");
+            ev.field("where", "periodic tasks").field("error", e.what());
+            log_event(ev);
+        }
         schedule_tick();
     });
 }
