@@ -121,7 +121,8 @@ AppConfig load_app_config(const std::string& path) {
             r.error(doc, "missing required key 'dataplane'");
         } else if (r.expect_map(d, "'dataplane'",
                                 {"eal_args", "ports", "workers", "mbufs", "rx_descriptors",
-                                 "tx_descriptors", "device_capacity", "report_ring_size"})) {
+                                 "tx_descriptors", "device_capacity", "report_ring_size",
+                                 "punt_per_second", "punt_per_device"})) {
             if (d["eal_args"].IsDefined()) {
                 if (auto args = r.string_list(d, "eal_args", false)) {
                     c.eal_args.clear();
@@ -142,6 +143,8 @@ AppConfig load_app_config(const std::string& path) {
             u("tx_descriptors", c.tx_descriptors, 64, 32768);
             u("device_capacity", c.device_capacity, 16, 4 * 1024 * 1024);
             u("report_ring_size", c.report_ring_size, 64, 1 << 20);
+            u("punt_per_second", c.punt_per_second, 0, 1000000);
+            u("punt_per_device", c.punt_per_device, 0, 100000);
             if (c.report_ring_size & (c.report_ring_size - 1))
                 r.error(d["report_ring_size"], "report_ring_size must be a power of two");
         }

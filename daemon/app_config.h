@@ -36,6 +36,8 @@ struct AppConfig {
     unsigned tx_descriptors = 1024;
     unsigned device_capacity = 65536;  // devices the inventory and the fast-path table hold
     unsigned report_ring_size = 4096;  // new-device reports from workers to the control plane
+    unsigned punt_per_second = 2000;   // fingerprint copies per worker per second
+    unsigned punt_per_device = 20;     // fingerprint copies per device per second (per worker)
 
     // control
     std::string socket = "/run/camfence/control.sock";

@@ -17,6 +17,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <csignal>
+#include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <iostream>
@@ -30,6 +31,7 @@
 #include "daemon/metrics.h"
 #include "daemon/registry.h"
 #include "daemon/state_files.h"
+#include "dataplane/fingerprint/dispatch.h"
 #include "dataplane/io/eal.h"
 #include "dataplane/io/port.h"
 #include "dataplane/io/state.h"
@@ -116,6 +118,7 @@ class Appliance {
     // registry
     void restore_registry();
     void drain_reports();
+    void drain_punts();
     void log_changes(const std::vector<VerdictChange>& changes);
     void persist_registry();
     void pull_last_seen();
@@ -156,6 +159,8 @@ class Appliance {
     std::vector<std::unique_ptr<dataplane::Port>> ports_;
     std::vector<const PortConfig*> port_cfg_;
     rte_ring* reports_ = nullptr;
+    rte_ring* punts_ = nullptr;
+    rte_mempool* punt_pool_ = nullptr;
     std::unique_ptr<dataplane::StatePublisher> publisher_;
     unsigned bank_ = 0;
     std::atomic<bool> stop_{false};
@@ -164,6 +169,7 @@ class Appliance {
         std::vector<dataplane::WorkerPath> paths;
         std::array<std::unique_ptr<WorkerCounters>, 2> counters;
         dataplane::DeviceReporter reporter;
+        dataplane::Punter punter;
         std::unique_ptr<dataplane::WorkerContext> ctx;
         std::uint64_t last_loops = 0, last_busy = 0;
         double busy_ratio = 0;
@@ -179,6 +185,7 @@ class Appliance {
     std::shared_ptr<const PolicySnapshot> metrics_policy_;
     std::map<std::pair<std::string, std::string>, std::uint64_t> device_counts_;  // class, vendor
     std::uint64_t refused_total_ = 0;
+    std::uint64_t suspect_count_ = 0;
 
     // Control plane
     asio::io_context io_;
@@ -304,6 +311,14 @@ void Appliance::start_dataplane() {
     if (!reports_)
         throw std::runtime_error(std::string("cannot create the device report ring: ") +
                                  rte_strerror(rte_errno));
+    // Fingerprint copies: their own small pool, so a flood of them can never take the
+    // buffers the ports receive into.
+    punt_pool_ = dataplane::create_mempool("camfence_punt", 4095);
+    punts_ =
+        rte_ring_create("camfence_punts", 4096, static_cast<int>(rte_socket_id()), RING_F_SC_DEQ);
+    if (!punts_)
+        throw std::runtime_error(std::string("cannot create the fingerprint ring: ") +
+                                 rte_strerror(rte_errno));
     publisher_ = std::make_unique<dataplane::StatePublisher>(cfg_.workers);
 
     unsigned lcore = rte_get_next_lcore(-1, 1, 0);
@@ -321,6 +336,10 @@ void Appliance::start_dataplane() {
         w->counters[0] = std::make_unique<WorkerCounters>();
         w->counters[1] = std::make_unique<WorkerCounters>();
         w->reporter.ring = reports_;
+        w->punter.ring = punts_;
+        w->punter.pool = punt_pool_;
+        w->punter.per_second = cfg_.punt_per_second;
+        w->punter.per_device = cfg_.punt_per_device;
         w->ctx = std::make_unique<dataplane::WorkerContext>();
         auto& c = *w->ctx;
         c.state = publisher_->slot();
@@ -329,6 +348,7 @@ void Appliance::start_dataplane() {
         c.paths = w->paths;
         c.counters = {w->counters[0].get(), w->counters[1].get()};
         c.reporter = &w->reporter;
+        c.punter = &w->punter;
         c.stop = &stop_;
         workers_.push_back(std::move(w));
     }
@@ -341,6 +361,13 @@ Appliance::~Appliance() {
     control_.reset();
     publisher_.reset();
     if (reports_) rte_ring_free(reports_);
+    if (punts_) {
+        rte_mbuf* m;
+        while (rte_ring_sc_dequeue(punts_, reinterpret_cast<void**>(&m)) == 0)
+            rte_pktmbuf_free(m);
+        rte_ring_free(punts_);
+    }
+    if (punt_pool_) rte_mempool_free(punt_pool_);
     ports_.clear();
     if (pool_) rte_mempool_free(pool_);
     eal_.reset();
@@ -706,6 +733,68 @@ void Appliance::drain_reports() {
     }
 }
 
+void Appliance::drain_punts() {
+    if (!punts_) return;
+    rte_mbuf* batch[64];
+    const PolicySnapshot& snap = *policy_->snapshot;
+    std::vector<VerdictChange> changes;
+    std::vector<fingerprint::Observation> obs;
+    std::vector<SeenField> seen;
+    const std::int64_t now = unix_now();
+    bool sticky_changed = false, suspect_seen = false;
+    for (int round = 0; round < 16; ++round) {  // at most 1024 per tick
+        unsigned n =
+            rte_ring_sc_dequeue_burst(punts_, reinterpret_cast<void**>(batch), 64, nullptr);
+        for (unsigned i = 0; i < n; ++i) {
+            rte_mbuf* m = batch[i];
+            dataplane::PuntMeta meta;
+            std::memcpy(&meta, rte_pktmbuf_mtod(m, const void*), sizeof meta);
+            fingerprint::Bytes bytes{rte_pktmbuf_mtod_offset(m, const std::byte*, sizeof meta),
+                                     rte_pktmbuf_data_len(m) - sizeof meta};
+            dataplane::ParsedFrame f = dataplane::parse_frame(bytes);
+            obs.clear();
+            fingerprint::observe(static_cast<fingerprint::PuntKind>(meta.kind), f, bytes, obs);
+            rte_pktmbuf_free(m);
+            if (obs.empty()) continue;
+            seen.clear();
+            for (const auto& o : obs)
+                seen.push_back({std::string(fingerprint::to_string(o.protocol)), o.field, o.value});
+            const auto mac = dataplane::key_mac(meta.device_key);
+            const auto vlan = dataplane::key_vlan(meta.device_key);
+            const auto key = dataplane::device_key(mac, vlan);
+            const bool known = registry_.devices().count(key) != 0;
+            const bool was_sticky = known && registry_.devices().at(key).sticky;
+            bool suspect = false;
+            if (auto c = registry_.observe_protocol(mac, vlan, now, 0, seen, snap, suspect))
+                changes.push_back(*c);
+            persist_dirty_ = true;
+            auto it = registry_.devices().find(key);
+            if (it == registry_.devices().end()) continue;
+            if (it->second.sticky != was_sticky) sticky_changed = true;
+            if (!known) table_dirty_ = true;
+            if (suspect) {
+                suspect_seen = true;
+                auto ev = EventLog::begin("white_label_suspect", "warning");
+                ev.field("mac", policy::MacAddress{mac}.to_string())
+                    .field("vlan", unsigned{vlan})
+                    .field("oui_organization", it->second.organization)
+                    .field("oui_vendor", it->second.vendor)
+                    .field("protocol_vendor", it->second.protocol_vendor);
+                log_event(ev);
+            }
+        }
+        if (n < 64) break;
+    }
+    if (!changes.empty()) log_changes(changes);
+    if (!changes.empty() || suspect_seen) update_device_counts();
+    // The new verdict reaches every worker now: within this 10 ms tick of the evidence.
+    if ((sticky_changed || table_dirty_) && workers_running_) publish(policy_->snapshot, false);
+    if (!changes.empty()) {
+        persist_registry();
+        last_verdict_persist_ = std::chrono::steady_clock::now();
+    }
+}
+
 void Appliance::log_changes(const std::vector<VerdictChange>& changes) {
     for (const auto& c : changes) {
         const Device& d = registry_.devices().at(dataplane::device_key(c.mac, c.vlan));
@@ -733,7 +822,19 @@ void Appliance::log_changes(const std::vector<VerdictChange>& changes) {
                 .field("value", e.value)
                 .field("detail", e.detail)
                 .end_object();
+        for (const auto& e : d.protocol_evidence)
+            ev.begin_object()
+                .field("signal", e.protocol)
+                .field("value", e.field + "=" + e.value)
+                .field("detail", e.vendor + ", " + std::string(policy::to_string(e.strength)) +
+                                     ": " + e.signature + " (" + e.source + ")")
+                .end_object();
         ev.end_array();
+        if (!d.protocol_vendor.empty()) ev.field("protocol_vendor", d.protocol_vendor);
+        if (d.white_label_suspect) ev.field("white_label_suspect", true);
+        if (!d.model.empty()) ev.field("model", d.model);
+        if (!d.serial.empty()) ev.field("serial", d.serial);
+        if (!d.firmware.empty()) ev.field("firmware", d.firmware);
         log_event(ev);
     }
 }
@@ -767,8 +868,12 @@ void Appliance::update_device_counts() {
     std::map<std::pair<std::string, std::string>, std::uint64_t> counts;
     for (const auto& [key, d] : registry_.devices())
         ++counts[{std::string(policy::to_string(d.verdict())), d.vendor}];
+    std::uint64_t suspects = 0;
+    for (const auto& [key, d] : registry_.devices())
+        suspects += d.white_label_suspect;
     std::lock_guard lock(mu_);
     device_counts_ = std::move(counts);
+    suspect_count_ = suspects;
     refused_total_ = registry_.refused();
 }
 
@@ -782,6 +887,7 @@ void Appliance::schedule_tick() {
         if (ec) return;
         try {
             drain_reports();
+            drain_punts();
             if (++ticks_ % 100 == 0) housekeeping();
         } catch (const std::exception& e) {
             // The control plane keeps running (the workers never depended on it per frame).
@@ -860,7 +966,21 @@ void write_device(JsonWriter& w, const Device& d) {
             .field("value", e.value)
             .field("detail", e.detail)
             .end_object();
-    w.end_array().end_object();
+    for (const auto& e : d.protocol_evidence)
+        w.begin_object()
+            .field("signal", e.protocol)
+            .field("value", e.field + "=" + e.value)
+            .field("detail", e.vendor + ", " + std::string(policy::to_string(e.strength)) + ": " +
+                                 e.signature + " (" + e.source + ")")
+            .field("time", rfc3339(e.time))
+            .end_object();
+    w.end_array();
+    w.field("protocol_vendor", d.protocol_vendor)
+        .field("white_label_suspect", d.white_label_suspect)
+        .field("model", d.model)
+        .field("serial", d.serial)
+        .field("firmware", d.firmware);
+    w.end_object();
 }
 
 }  // namespace
@@ -1191,6 +1311,24 @@ std::vector<prometheus::MetricFamily> Appliance::collect() {
     tc.add({}, static_cast<double>(cfg_.device_capacity));
     out.push_back(te.take());
     out.push_back(tc.take());
+    FamilyBuilder punted("camfence_fingerprint_frames_total",
+                         "Frames copied to the fingerprint parsers, or shed by the rate limits",
+                         MetricType::Counter);
+    std::uint64_t p_ok = 0, p_shed = 0, p_failed = 0;
+    for (auto& w : workers_) {
+        p_ok += dataplane::read_counter(w->punter.punted);
+        p_shed += dataplane::read_counter(w->punter.shed);
+        p_failed += dataplane::read_counter(w->punter.failed);
+    }
+    punted.add({{"result", "punted"}}, static_cast<double>(p_ok));
+    punted.add({{"result", "shed"}}, static_cast<double>(p_shed));
+    punted.add({{"result", "failed"}}, static_cast<double>(p_failed));
+    out.push_back(punted.take());
+    FamilyBuilder sus("camfence_white_label_suspects",
+                      "Devices whose protocol evidence names another vendor than their OUI",
+                      MetricType::Gauge);
+    sus.add({}, static_cast<double>(suspect_count_));
+    out.push_back(sus.take());
     FamilyBuilder refused("camfence_devices_refused_total",
                           "Device reports not recorded because the inventory was full",
                           MetricType::Counter);

@@ -10,6 +10,8 @@
 #include <optional>
 
 #include "daemon/audit_report.h"
+#include "daemon/registry.h"
+#include "dataplane/fingerprint/dispatch.h"
 #include "dataplane/io/eal.h"
 #include "dataplane/io/pipeline.h"
 #include "dataplane/io/port.h"
@@ -63,6 +65,44 @@ std::optional<CaptureScan> scan_capture(const std::string& path, std::string& wh
 // net_pcap takes its file names in a kvargs string: refuse the separators it cannot escape.
 bool safe_for_devargs(const std::string& path) {
     return path.find_first_of(",=") == std::string::npos;
+}
+
+// Runs the fingerprint parsers over a camera-side frame and gives what they find to the
+// registry. True if a device's verdict changed (the device table must be rebuilt).
+bool take_evidence(const policy::PolicySnapshot& snap, fingerprint::Bytes bytes,
+                   std::uint64_t frame_no, DeviceRegistry& registry,
+                   std::vector<fingerprint::Observation>& obs, std::vector<SeenField>& seen) {
+    dataplane::ParsedFrame f = dataplane::parse_frame(bytes);
+    if (f.flags & dataplane::kRunt) return false;
+    int tag = dataplane::camera_tag(snap, f);
+    if (tag == dataplane::kNotCameraTraffic) return false;
+    policy::Direction dir = dataplane::direction_by_zones(snap, f);
+    auto kind = fingerprint::punt_kind(f, bytes, dir);
+    if (kind == fingerprint::PuntKind::none) return false;
+    std::uint64_t mac = dir == policy::Direction::upstream ? f.src_mac : f.dst_mac;
+    if ((mac >> 40) & 0x01) return false;  // a group address is no device
+    obs.clear();
+    fingerprint::observe(kind, f, bytes, obs);
+    if (obs.empty()) return false;
+    seen.clear();
+    for (const auto& o : obs)
+        seen.push_back({std::string(fingerprint::to_string(o.protocol)), o.field, o.value});
+    std::uint16_t vlan = tag < 0 ? 0 : f.vlan[tag];
+    bool suspect = false;
+    auto change = registry.observe_protocol(mac, vlan, 0, frame_no, seen, snap, suspect);
+    return change && change->to == policy::DeviceClass::prohibited;
+}
+
+// The fast path's device table holding the registry's sticky verdicts.
+std::shared_ptr<dataplane::DeviceTable> sticky_table(const DeviceRegistry& registry) {
+    auto t = std::make_shared<dataplane::DeviceTable>(2 * registry.size() + 16);
+    constexpr auto kSticky = dataplane::DeviceSlot::kStickyProhibited;
+    for (const auto& [key, d] : registry.devices())
+        if (d.sticky) {
+            t->insert({dataplane::device_key(d.mac, d.vlan), kSticky, 0});
+            t->insert({dataplane::device_key(d.mac, dataplane::kAnyVlan), kSticky, 0});
+        }
+    return t;
 }
 
 }  // namespace
@@ -129,20 +169,38 @@ int run_audit(const AuditOptions& o) {
         bc.policy = snap.get();
         bc.path.direction = dataplane::DirectionSource::zones;
         bc.counters = counters.get();
+        // Protocol fingerprints, as live: the audit's own device registry takes the evidence,
+        // and a device proven prohibited is enforced from its evidence frame on (the frames
+        // are classified one at a time for that, so the result is deterministic).
+        DeviceRegistry registry(std::size_t{1} << 22);
+        std::shared_ptr<dataplane::DeviceTable> table;
+        std::vector<fingerprint::Observation> obs;
+        std::vector<SeenField> seen;
+        std::uint64_t frame_no = 0;
         for (;;) {
             std::uint16_t n = rte_eth_rx_burst(in.id(), 0, burst, kBurstSize);
             if (n == 0) break;  // net_pcap returns 0 only at the end of the file
-            dataplane::process_burst(bc, burst, n, buckets, &detail);
-            for (std::uint16_t i = 0; i < n; ++i)
-                report.record(parsed[i], verdicts[i], rte_pktmbuf_pkt_len(burst[i]));
-            for (int a = 0; a < policy::kActionCount; ++a) {
-                if (out[a])
-                    dataplane::send_or_free(out[a]->id(), 0, buckets.frames[a].data(),
-                                            buckets.count[a], *counters);
-                else
-                    rte_pktmbuf_free_bulk(buckets.frames[a].data(), buckets.count[a]);
+            for (std::uint16_t i = 0; i < n; ++i) {
+                ++frame_no;
+                rte_mbuf* m = burst[i];
+                fingerprint::Bytes bytes{rte_pktmbuf_mtod(m, const std::byte*),
+                                         rte_pktmbuf_data_len(m)};
+                if (take_evidence(*snap, bytes, frame_no, registry, obs, seen)) {
+                    table = sticky_table(registry);
+                    bc.devices = table.get();
+                }
+                dataplane::process_burst(bc, &m, 1, buckets, &detail);
+                report.record(parsed[0], verdicts[0], rte_pktmbuf_pkt_len(m));
+                for (int a = 0; a < policy::kActionCount; ++a) {
+                    if (out[a])
+                        dataplane::send_or_free(out[a]->id(), 0, buckets.frames[a].data(),
+                                                buckets.count[a], *counters);
+                    else
+                        rte_pktmbuf_free_bulk(buckets.frames[a].data(), buckets.count[a]);
+                }
             }
         }
+        report.add_protocol_findings(registry);
         rte_eth_stats stats{};
         rte_eth_stats_get(in.id(), &stats);
         if (stats.rx_nombuf != 0) {

@@ -10,7 +10,7 @@
 namespace camfence::daemon {
 namespace {
 
-constexpr std::size_t kMaxIpsPerDevice = 32;
+constexpr std::size_t kMaxAuditIpsPerDevice = 32;
 
 std::string ip_string(const dataplane::ParsedFrame& f, bool source) {
     if (f.l3 == dataplane::L3::ipv6) {
@@ -61,15 +61,33 @@ void AuditReport::record(const dataplane::ParsedFrame& f, const dataplane::Frame
             d.evidence.push_back({e.signal, e.value, frame_no_, e.detail});
     }
     d.last_frame = frame_no_;
+    d.last_class = v.device_class;
     d.frames[static_cast<int>(v.action)] += 1;
     d.by_zone[v.zone][static_cast<int>(v.action)] += 1;
-    if (f.has_ip && d.ips.size() < kMaxIpsPerDevice && !unspecified_or_multicast(f, up))
+    if (f.has_ip && d.ips.size() < kMaxAuditIpsPerDevice && !unspecified_or_multicast(f, up))
         d.ips.insert(ip_string(f, up));
 }
 
 void AuditReport::finish(const dataplane::WorkerCounters& counters, bool input_truncated) {
     counters_ = counters;
     input_truncated_ = input_truncated;
+}
+
+void AuditReport::add_protocol_findings(const DeviceRegistry& registry) {
+    for (const auto& [key, rd] : registry.devices()) {
+        auto it = devices_.find({rd.vlan, rd.mac});
+        if (it == devices_.end()) continue;
+        AuditDevice& d = it->second;
+        for (const auto& e : rd.protocol_evidence)
+            d.evidence.push_back({e.protocol, e.field + "=" + e.value, e.frame,
+                                  e.vendor + ", " + std::string(policy::to_string(e.strength)) +
+                                      ": " + e.signature + " (" + e.source + ")"});
+        d.model = rd.model;
+        d.serial = rd.serial;
+        d.firmware = rd.firmware;
+        d.protocol_vendor = rd.protocol_vendor;
+        d.white_label_suspect = rd.white_label_suspect;
+    }
 }
 
 std::uint64_t AuditReport::policy_drops() const {
@@ -128,7 +146,14 @@ std::string AuditReport::json() const {
             w.field("organization", snap_.oui.organizations()[oui.organization]);
         else
             w.key("organization").null();
-        w.field("class", std::string(policy::to_string(d.first.device_class)));
+        w.field("class", std::string(policy::to_string(d.last_class)));
+        if (d.last_class != d.first.device_class)
+            w.field("class_at_first_frame", std::string(policy::to_string(d.first.device_class)));
+        if (!d.protocol_vendor.empty()) w.field("protocol_vendor", d.protocol_vendor);
+        if (d.white_label_suspect) w.field("white_label_suspect", true);
+        if (!d.model.empty()) w.field("model", d.model);
+        if (!d.serial.empty()) w.field("serial", d.serial);
+        if (!d.firmware.empty()) w.field("firmware", d.firmware);
         w.key("evidence").begin_array();
         for (const auto& e : d.evidence) {
             w.begin_object();
@@ -176,7 +201,7 @@ std::string AuditReport::summary() const {
     auto section = [&](policy::DeviceClass cls, const char* title) {
         bool any = false;
         for (const auto& [key, d] : devices_) {
-            if (d.first.device_class != cls) continue;
+            if (d.last_class != cls) continue;
             if (!any) o << title << "\n";
             any = true;
             char line[256];

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "daemon/registry.h"
 #include "dataplane/classify/classifier.h"
 #include "dataplane/io/counters.h"
 #include "policy/snapshot.h"
@@ -25,6 +26,11 @@ struct AuditDevice {
     std::uint64_t mac;
     std::uint16_t vlan;
     dataplane::FrameVerdict first;  // verdict of the first frame that named it
+    policy::DeviceClass last_class = policy::DeviceClass::clear;  // of the last frame: final
+    // From protocol fingerprints (the audit's own device registry).
+    std::string model, serial, firmware;
+    std::string protocol_vendor;
+    bool white_label_suspect = false;
     std::set<std::string> ips;
     std::vector<Evidence> evidence;
     std::uint64_t first_frame = 0;
@@ -42,6 +48,8 @@ class AuditReport {
     void record(const dataplane::ParsedFrame& f, const dataplane::FrameVerdict& v,
                 std::uint32_t bytes);
     void finish(const dataplane::WorkerCounters& counters, bool input_truncated);
+    // Protocol evidence found during the run: into the devices' evidence lists.
+    void add_protocol_findings(const DeviceRegistry& registry);
 
     std::string json() const;
     std::string summary() const;

@@ -1,6 +1,7 @@
 #include "daemon/registry.h"
 
 #include <algorithm>
+#include <map>
 #include <stdexcept>
 
 #include "daemon/json_reader.h"
@@ -31,6 +32,21 @@ void DeviceRegistry::judge(Device& d, const policy::PolicySnapshot& snap, std::i
                          ? snap.oui.organizations()[v.oui.organization]
                          : "";
     d.evidence = policy_evidence(snap, d.mac, v.oui);
+    // Protocol evidence: a proven prohibited vendor makes the device prohibited whatever its
+    // OUI says (white-label, spoofed MAC); an exception for the MAC still wins.
+    d.protocol_vendor = decisive_vendor(d.protocol_evidence, snap);
+    d.white_label_suspect = false;
+    if (!d.protocol_vendor.empty()) {
+        std::uint16_t pv = 0;
+        while (pv < snap.vendors.size() && snap.vendors[pv].id != d.protocol_vendor)
+            ++pv;
+        if (pv < snap.vendors.size()) {
+            if (snap.vendors[pv].prohibited && d.policy_class != policy::DeviceClass::excepted)
+                d.policy_class = policy::DeviceClass::prohibited;
+            d.white_label_suspect = v.oui.vendor == policy::kNoVendor ||
+                                    snap.root_vendor(v.oui.vendor) != snap.root_vendor(pv);
+        }
+    }
     if (d.policy_class == policy::DeviceClass::prohibited && !d.sticky) {
         d.sticky = true;
         d.sticky_since = now;
@@ -104,6 +120,86 @@ std::vector<VerdictChange> DeviceRegistry::clear(std::uint64_t mac,
     return out;
 }
 
+std::string decisive_vendor(const std::vector<ProtocolEvidence>& evidence,
+                            const policy::PolicySnapshot& snap) {
+    // Per vendor family (top-level vendor): strong signals, and the protocols with medium ones.
+    struct Tally {
+        int strong = 0;
+        std::vector<std::string> medium_protocols;
+        std::string vendor;  // the most specific vendor named by a deciding signal
+    };
+    std::map<std::uint16_t, Tally> tally;
+    for (const auto& e : evidence) {
+        std::uint16_t v = 0;
+        while (v < snap.vendors.size() && snap.vendors[v].id != e.vendor)
+            ++v;
+        if (v == snap.vendors.size()) continue;  // a vendor this catalog no longer has
+        Tally& t = tally[snap.root_vendor(v)];
+        if (e.strength == policy::Strength::strong) {
+            ++t.strong;
+            t.vendor = e.vendor;
+        } else if (e.strength == policy::Strength::medium) {
+            if (std::find(t.medium_protocols.begin(), t.medium_protocols.end(), e.protocol) ==
+                t.medium_protocols.end())
+                t.medium_protocols.push_back(e.protocol);
+            if (t.vendor.empty()) t.vendor = e.vendor;
+        }
+    }
+    std::string best;
+    int best_score = 0;
+    for (const auto& [root, t] : tally) {
+        int score = t.strong * 2 + static_cast<int>(t.medium_protocols.size());
+        if ((t.strong > 0 || t.medium_protocols.size() >= 2) && score > best_score) {
+            best = t.vendor;
+            best_score = score;
+        }
+    }
+    return best;
+}
+
+std::optional<VerdictChange> DeviceRegistry::observe_protocol(
+    std::uint64_t mac, std::uint16_t vlan, std::int64_t time, std::uint64_t frame,
+    const std::vector<SeenField>& seen, const policy::PolicySnapshot& snap, bool& new_suspect) {
+    new_suspect = false;
+    std::optional<VerdictChange> created = observe(mac, vlan, time, "", snap);
+    auto it = devices_.find(key_of(mac, vlan));
+    if (it == devices_.end()) return std::nullopt;  // full
+    Device& d = it->second;
+    const auto before = d.verdict();
+    const bool was_suspect = d.white_label_suspect;
+    bool added = false;
+    for (const auto& s : seen) {
+        if (s.protocol == "sadp" || s.protocol == "dhip") {
+            if (s.field == "DeviceType" || s.field == "DeviceDescription") d.model = s.value;
+            if (s.field == "DeviceSN" || s.field == "SerialNo") d.serial = s.value;
+            if (s.field == "SoftwareVersion" || s.field == "Version") d.firmware = s.value;
+        }
+        for (const auto& vs : snap.signatures) {
+            if (!vs.signature.matches(s.protocol, s.field, s.value)) continue;
+            const std::string& vendor = snap.vendors[vs.vendor].id;
+            bool dup = false;
+            for (const auto& e : d.protocol_evidence)
+                dup |= e.vendor == vendor && e.protocol == s.protocol && e.field == s.field &&
+                       e.value == s.value;
+            if (dup || d.protocol_evidence.size() >= kMaxProtocolEvidence) continue;
+            d.protocol_evidence.push_back({vendor, s.protocol, s.field, s.value,
+                                           vs.signature.strength, vs.signature.describe(),
+                                           vs.signature.source, time, frame});
+            added = true;
+        }
+    }
+    if (added) judge(d, snap, time);
+    new_suspect = d.white_label_suspect && !was_suspect;
+    if (created) {
+        created->to = d.verdict();
+        if (added) created->reason = "first seen: protocol evidence";
+        return created;
+    }
+    if (d.verdict() != before)
+        return VerdictChange{mac, vlan, before, d.verdict(), "protocol evidence"};
+    return std::nullopt;
+}
+
 void DeviceRegistry::touch(std::uint64_t mac, std::uint16_t vlan, std::int64_t last_seen) {
     if (auto it = devices_.find(key_of(mac, vlan)); it != devices_.end())
         it->second.last_seen = std::max(it->second.last_seen, last_seen);
@@ -135,6 +231,21 @@ std::string DeviceRegistry::to_json(std::int64_t saved_at) const {
                 .field("signal", e.signal)
                 .field("value", e.value)
                 .field("detail", e.detail)
+                .end_object();
+        w.end_array();
+        w.field("model", d.model).field("serial", d.serial).field("firmware", d.firmware);
+        w.key("protocol_evidence").begin_array();
+        for (const auto& e : d.protocol_evidence)
+            w.begin_object()
+                .field("vendor", e.vendor)
+                .field("protocol", e.protocol)
+                .field("field", e.field)
+                .field("value", e.value)
+                .field("strength", std::string(policy::to_string(e.strength)))
+                .field("signature", e.signature)
+                .field("source", e.source)
+                .field("time", e.time)
+                .field("frame", e.frame)
                 .end_object();
         w.end_array().end_object();
     }
@@ -174,6 +285,34 @@ DeviceRegistry DeviceRegistry::from_json(const std::string& text, std::size_t ca
             for (const JsonValue& ev : need(e, "evidence").as_array())
                 d.evidence.push_back({need(ev, "signal").as_string(), need(ev, "value").as_string(),
                                       need(ev, "detail").as_string()});
+            // Written since protocol fingerprinting: optional, so older files still load.
+            d.model = e.get_string("model");
+            d.serial = e.get_string("serial");
+            d.firmware = e.get_string("firmware");
+            if (const JsonValue* pe = e.find("protocol_evidence")) {
+                for (const JsonValue& x : pe->as_array()) {
+                    ProtocolEvidence p;
+                    p.vendor = need(x, "vendor").as_string();
+                    p.protocol = need(x, "protocol").as_string();
+                    p.field = need(x, "field").as_string();
+                    p.value = need(x, "value").as_string();
+                    const std::string& st = need(x, "strength").as_string();
+                    if (st == "strong")
+                        p.strength = policy::Strength::strong;
+                    else if (st == "medium")
+                        p.strength = policy::Strength::medium;
+                    else if (st == "weak")
+                        p.strength = policy::Strength::weak;
+                    else
+                        throw std::runtime_error("bad strength '" + st + "'");
+                    p.signature = need(x, "signature").as_string();
+                    p.source = need(x, "source").as_string();
+                    p.time = need(x, "time").as_int();
+                    p.frame = need(x, "frame").as_uint();
+                    if (d.protocol_evidence.size() < kMaxProtocolEvidence)
+                        d.protocol_evidence.push_back(std::move(p));
+                }
+            }
             if (r.devices_.size() >= capacity)
                 throw std::runtime_error("more devices than device_capacity");
             if (!r.devices_.emplace(key_of(d.mac, d.vlan), std::move(d)).second)

@@ -17,6 +17,29 @@
 namespace camfence::daemon {
 
 inline constexpr std::size_t kMaxIpsPerDevice = 8;
+inline constexpr std::size_t kMaxProtocolEvidence = 16;
+
+// One protocol observation that matched a catalog signature.
+struct ProtocolEvidence {
+    std::string vendor;  // the catalog vendor the signature names
+    std::string protocol, field, value;
+    policy::Strength strength = policy::Strength::weak;
+    std::string signature;    // Signature::describe()
+    std::string source;       // where the signature is documented
+    std::int64_t time = 0;    // unix seconds of the frame
+    std::uint64_t frame = 0;  // frame number in an audited capture (0 live)
+};
+
+// A protocol observation as the fingerprint parsers report it.
+struct SeenField {
+    std::string protocol, field, value;
+};
+
+// The evidence model: which vendor the protocol evidence proves, if any. One strong
+// signal, or medium signals from two different protocols, for the same vendor family;
+// weak signals are kept but never decide. Returns the catalog vendor id, or "".
+std::string decisive_vendor(const std::vector<ProtocolEvidence>& evidence,
+                            const policy::PolicySnapshot& snapshot);
 
 struct Device {
     std::uint64_t mac = 0;
@@ -30,6 +53,10 @@ struct Device {
     bool sticky = false;                                                   // judged prohibited once
     std::int64_t sticky_since = 0;
     std::vector<PolicyEvidence> evidence;
+    std::vector<ProtocolEvidence> protocol_evidence;  // bounded, one per distinct match
+    std::string protocol_vendor;          // what the protocol evidence proves (decisive_vendor)
+    bool white_label_suspect = false;     // protocol evidence names another vendor than the OUI
+    std::string model, serial, firmware;  // as discovery replies (SADP, DHIP) state them
 
     // What the appliance enforces: the policy's class, or prohibited while the sticky
     // verdict stands (an exception in the policy still wins).
@@ -68,6 +95,16 @@ class DeviceRegistry {
                                      std::size_t& found);
 
     void touch(std::uint64_t mac, std::uint16_t vlan, std::int64_t last_seen);
+
+    // What a frame from (or to) the device said about it: observations matched against the
+    // catalog's signatures become evidence; model, serial and firmware are recorded. Creates
+    // the device if new (unless full). Returns its verdict change, if any; sets
+    // `new_suspect` when this frame made it a white-label or spoofing suspect.
+    std::optional<VerdictChange> observe_protocol(std::uint64_t mac, std::uint16_t vlan,
+                                                  std::int64_t time, std::uint64_t frame,
+                                                  const std::vector<SeenField>& seen,
+                                                  const policy::PolicySnapshot& snapshot,
+                                                  bool& new_suspect);
 
     // Key: (VLAN << 48) | MAC, the fast path's device_key.
     const std::map<std::uint64_t, Device>& devices() const { return devices_; }

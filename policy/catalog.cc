@@ -43,6 +43,130 @@ std::string normalize_organization(std::string_view name) {
 
 static VendorCatalog read_catalog(const std::string& path);
 
+namespace {
+
+std::string lower(std::string_view s) {
+    std::string out(s);
+    for (char& c : out)
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    return out;
+}
+
+void read_signatures(YamlReader& r, const YAML::Node& list, Vendor& v) {
+    if (!list.IsDefined() || !r.expect_sequence(list, "'signatures'")) return;
+    for (const auto& e : list) {
+        if (!r.expect_map(e, "a signature",
+                          {"protocol", "field", "any", "equals", "prefix", "suffix", "contains",
+                           "domain", "strength", "source"}))
+            continue;
+        Signature sig;
+        auto protocol = r.string(e, "protocol", true);
+        auto field = r.string(e, "field", true);
+        auto strength = r.string(e, "strength", true);
+        auto source = r.string(e, "source", true);
+        if (!protocol || !field || !strength || !source) continue;
+        bool known = false;
+        for (auto p : kSignatureProtocols)
+            known |= p == *protocol;
+        if (!known) {
+            std::string list_text;
+            for (auto p : kSignatureProtocols)
+                list_text += (list_text.empty() ? "" : ", ") + std::string(p);
+            r.error(e["protocol"], "unknown protocol '" + *protocol + "' (" + list_text + ")");
+            continue;
+        }
+        sig.protocol = *protocol;
+        sig.field = *field;
+        if (*strength == "strong")
+            sig.strength = Strength::strong;
+        else if (*strength == "medium")
+            sig.strength = Strength::medium;
+        else if (*strength == "weak")
+            sig.strength = Strength::weak;
+        else {
+            r.error(e["strength"],
+                    "strength must be strong, medium or weak, not '" + *strength + "'");
+            continue;
+        }
+        sig.source = *source;
+        int kinds = 0;
+        const std::pair<const char*, MatchKind> match_keys[] = {{"equals", MatchKind::equals},
+                                                                {"prefix", MatchKind::prefix},
+                                                                {"suffix", MatchKind::suffix},
+                                                                {"contains", MatchKind::contains},
+                                                                {"domain", MatchKind::domain}};
+        for (auto [key, kind] : match_keys) {
+            if (!e[key].IsDefined()) continue;
+            ++kinds;
+            if (auto pat = r.string(e, key, true)) {
+                if (pat->empty()) r.error(e[key], std::string(key) + " pattern is empty");
+                sig.match = kind;
+                sig.pattern = lower(*pat);
+            }
+        }
+        if (e["any"].IsDefined()) {
+            ++kinds;
+            if (auto any = r.boolean(e, "any", true); any && !*any)
+                r.error(e["any"], "'any' can only be true (the field is present)");
+            sig.match = MatchKind::any;
+        }
+        if (kinds != 1) {
+            r.error(e,
+                    "a signature needs exactly one of equals, prefix, suffix, contains, domain, "
+                    "any");
+            continue;
+        }
+        v.signatures.push_back(std::move(sig));
+    }
+}
+
+}  // namespace
+
+std::string_view to_string(Strength s) {
+    switch (s) {
+        case Strength::weak:
+            return "weak";
+        case Strength::medium:
+            return "medium";
+        case Strength::strong:
+            return "strong";
+    }
+    return "?";
+}
+
+bool Signature::matches(std::string_view p, std::string_view f, std::string_view value) const {
+    if (p != protocol || f != field) return false;
+    if (match == MatchKind::any) return true;
+    std::string v = lower(value);
+    switch (match) {
+        case MatchKind::equals:
+            return v == pattern;
+        case MatchKind::prefix:
+            return v.rfind(pattern, 0) == 0;
+        case MatchKind::suffix:
+            return v.size() >= pattern.size() &&
+                   v.compare(v.size() - pattern.size(), pattern.size(), pattern) == 0;
+        case MatchKind::contains:
+            return v.find(pattern) != std::string::npos;
+        case MatchKind::domain:
+            return v == pattern ||
+                   (v.size() > pattern.size() &&
+                    v.compare(v.size() - pattern.size(), pattern.size(), pattern) == 0 &&
+                    v[v.size() - pattern.size() - 1] == '.');
+        case MatchKind::any:
+            return true;
+    }
+    return false;
+}
+
+std::string Signature::describe() const {
+    static constexpr const char* kNames[] = {"any",    "equals",   "prefix",
+                                             "suffix", "contains", "domain"};
+    std::string out = protocol + " " + field + " " + kNames[static_cast<int>(match)];
+    if (match != MatchKind::any) out += " \"" + pattern + "\"";
+    return out;
+}
+
 VendorCatalog load_catalog(const std::string& path) {
     try {
         return read_catalog(path);
@@ -71,9 +195,9 @@ static VendorCatalog read_catalog(const std::string& path) {
     std::map<MacPrefix, std::string> prefix_owner;
     if (r.expect_sequence(list, "'vendors'")) {
         for (const auto& item : list) {
-            if (!r.expect_map(
-                    item, "a vendor",
-                    {"id", "name", "parent", "basis", "registry_names", "extra_prefixes"}))
+            if (!r.expect_map(item, "a vendor",
+                              {"id", "name", "parent", "basis", "registry_names", "extra_prefixes",
+                               "signatures"}))
                 continue;
             Vendor v;
             auto id = r.string(item, "id", true);
@@ -131,6 +255,7 @@ static VendorCatalog read_catalog(const std::string& path) {
                     v.extra_prefixes.push_back({*prefix, source.value_or("")});
                 }
             }
+            read_signatures(r, item["signatures"], v);
             cat.vendors.push_back(std::move(v));
         }
     }

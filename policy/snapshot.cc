@@ -33,9 +33,12 @@ std::shared_ptr<const PolicySnapshot> compile_policy(const LoadedPolicy& loaded,
         if (auto idx = cat.find(id))
             for (auto sub : cat.with_subsidiaries(*idx))
                 prohibited[sub] = true;
-    for (std::size_t i = 0; i < cat.vendors.size(); ++i)
+    for (std::size_t i = 0; i < cat.vendors.size(); ++i) {
         s->vendors.push_back(
             {cat.vendors[i].id, cat.vendors[i].name, cat.vendors[i].parent, prohibited[i]});
+        for (const auto& sig : cat.vendors[i].signatures)
+            s->signatures.push_back({static_cast<std::uint16_t>(i), sig});
+    }
 
     // OUI table: every registry assignment, attributed to a catalog vendor by exact
     // (normalized) organization name, plus the catalog's extra prefixes.

@@ -39,6 +39,12 @@ struct ExceptionInfo {
     }
 };
 
+// A catalog signature with the vendor it points to (an index into PolicySnapshot::vendors).
+struct VendorSignature {
+    std::uint16_t vendor;
+    Signature signature;
+};
+
 // What the policy says about one camera-side MAC.
 struct DeviceVerdict {
     DeviceClass device_class = DeviceClass::unregistered;
@@ -88,6 +94,18 @@ struct PolicySnapshot {
     Action default_action = Action::forward;
     std::vector<ExceptionInfo> exceptions;
     std::vector<std::string> warnings;
+    std::vector<VendorSignature> signatures;  // protocol fingerprints, catalog order
+
+    // The top-level vendor (no parent) a vendor belongs to.
+    std::uint16_t root_vendor(std::uint16_t v) const {
+        for (int hops = 0; hops < 16 && !vendors[v].parent.empty(); ++hops) {
+            auto it = std::find_if(vendors.begin(), vendors.end(),
+                                   [&](const VendorInfo& x) { return x.id == vendors[v].parent; });
+            if (it == vendors.end()) break;
+            v = static_cast<std::uint16_t>(it - vendors.begin());
+        }
+        return v;
+    }
 
     // Lookup tables
     VlanSet camera_vlans;

@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "dataplane/classify/vlan_rewrite.h"
+#include "dataplane/fingerprint/dispatch.h"
 
 namespace camfence::dataplane {
 
@@ -52,6 +53,44 @@ constexpr std::uint16_t kHeaderBytes = 192;
     }
 }
 
+[[gnu::noinline]] void punt(Punter& p, rte_mbuf* m, const FrameVerdict& v,
+                            fingerprint::PuntKind kind, std::uint32_t now) noexcept {
+    if (p.second != now) {
+        p.second = now;
+        p.used = 0;
+    }
+    auto& slot = p.devices[DeviceTable::hash(v.device_key) & (p.devices.size() - 1)];
+    if (slot.key != v.device_key || slot.second != now) {
+        slot.key = v.device_key;
+        slot.second = now;
+        slot.count = 0;
+    }
+    if (slot.count >= p.per_device || p.used >= p.per_second) {
+        ++p.shed;
+        return;
+    }
+    rte_mbuf* c = rte_pktmbuf_copy(m, p.pool, 0, UINT32_MAX);
+    // The metadata travels in the copy's headroom, ahead of the frame.
+    auto* meta =
+        c ? reinterpret_cast<PuntMeta*>(rte_pktmbuf_prepend(c, sizeof(PuntMeta))) : nullptr;
+    if (!meta) {
+        if (c) rte_pktmbuf_free(c);
+        ++p.failed;
+        return;
+    }
+    meta->device_key = v.device_key;
+    meta->kind = static_cast<std::uint8_t>(kind);
+    meta->direction = static_cast<std::uint8_t>(v.direction);
+    if (rte_ring_mp_enqueue(p.ring, c) != 0) {
+        rte_pktmbuf_free(c);
+        ++p.failed;
+        return;
+    }
+    ++slot.count;
+    ++p.used;
+    ++p.punted;
+}
+
 // One instantiation per direction source, so the per-frame loop carries no test of it.
 template <DirectionSource kSource>
 void process(const BurstContext& ctx, rte_mbuf* const* frames, std::uint16_t n, ActionBuckets& out,
@@ -85,6 +124,11 @@ void process(const BurstContext& ctx, rte_mbuf* const* frames, std::uint16_t n, 
                 v.device->last_seen.store(ctx.now, std::memory_order_relaxed);
         } else if (v.has_device && ctx.reporter) {
             report_device(*ctx.reporter, f, v, ctx.now);
+        }
+        if (ctx.punter && v.has_device) {
+            auto kind = fingerprint::punt_kind(f, {data, rte_pktmbuf_data_len(m)}, dir);
+            if (kind != fingerprint::PuntKind::none) [[unlikely]]
+                punt(*ctx.punter, m, v, kind, ctx.now);
         }
         if (v.action == Action::quarantine && !ctx.path.quarantine_port) {
             if (v.vlan_tag >= 0) {

@@ -11,6 +11,7 @@
 
 struct rte_mbuf;
 struct rte_ring;
+struct rte_mempool;
 
 namespace camfence::dataplane {
 
@@ -54,6 +55,37 @@ struct DeviceReporter {
     std::uint64_t lost = 0;  // ring full
 };
 
+// Copies of frames whose payload may tell who made a device (discovery replies, DHCP, DNS,
+// TLS handshakes, HTTP/RTSP banners: fingerprint::punt_kind), sent to the control plane's
+// fingerprint parsers through a ring. Rate-limited per device and per worker, so a flood can
+// neither starve the control plane nor slow the fast path, which never waits on it: a copy
+// that finds no room is dropped and counted.
+struct PuntMeta {
+    std::uint64_t device_key;
+    std::uint8_t kind;       // fingerprint::PuntKind
+    std::uint8_t direction;  // policy::Direction
+    std::uint8_t pad[6];
+};
+static_assert(sizeof(PuntMeta) == 16);
+
+struct Punter {
+    rte_ring* ring = nullptr;         // rte_mbuf* copies, PuntMeta prepended; MP/SC
+    rte_mempool* pool = nullptr;      // the copies' pool
+    std::uint32_t per_second = 2000;  // copies per second from this worker
+    std::uint32_t per_device = 20;    // copies per second per device
+    std::uint32_t second = 0;
+    std::uint32_t used = 0;
+    struct Slot {
+        std::uint64_t key = 0;
+        std::uint32_t second = 0;
+        std::uint32_t count = 0;
+    };
+    std::array<Slot, 1024> devices{};
+    std::uint64_t punted = 0;
+    std::uint64_t shed = 0;    // over a rate limit
+    std::uint64_t failed = 0;  // no buffer or the ring full
+};
+
 // What process_burst works with: read once per burst.
 struct BurstContext {
     const policy::PolicySnapshot* policy = nullptr;
@@ -61,6 +93,7 @@ struct BurstContext {
     PathOptions path;
     WorkerCounters* counters = nullptr;
     DeviceReporter* reporter = nullptr;  // optional: no reports without it
+    Punter* punter = nullptr;            // optional: no fingerprinting without it
     std::uint32_t now = 0;               // unix seconds: last-seen stamps and reports
 };
 

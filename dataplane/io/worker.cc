@@ -49,6 +49,7 @@ int worker_main(void* arg) {
     rte_mbuf* burst[kBurstSize];
     BurstContext bc;
     bc.reporter = ctx.reporter;
+    bc.punter = ctx.punter;
     bc.now = static_cast<std::uint32_t>(std::time(nullptr));
     if (ctx.rcu) {
         rte_rcu_qsbr_thread_register(ctx.rcu, ctx.rcu_thread);

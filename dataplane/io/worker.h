@@ -39,6 +39,7 @@ struct WorkerContext {
     std::array<WorkerCounters*, 2> counters;  // by DataplaneState::bank
     DeviceReporter* reporter = nullptr;       // optional
     std::atomic<bool>* stop;
+    Punter* punter = nullptr;             // optional: fingerprint copies to the control plane
     std::atomic<std::uint64_t> loops{0};  // progress, for the watchdog and busy ratio
     std::atomic<std::uint64_t> busy_loops{0};
 };

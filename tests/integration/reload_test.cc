@@ -135,21 +135,6 @@ Frame template_frame(std::size_t index) {
     return f;
 }
 
-// The frame as quarantine emits it: the 802.1Q tag carries VLAN `vid` (inserted if untagged).
-Frame quarantined(const Frame& f, std::uint16_t vid) {
-    Frame out = f;
-    bool tagged = f[12] == std::byte{0x81} && f[13] == std::byte{0x00};
-    if (!tagged) {
-        const std::byte tag[4] = {std::byte{0x81}, std::byte{0x00}, std::byte(vid >> 8),
-                                  std::byte(vid & 0xff)};
-        out.insert(out.begin() + 12, tag, tag + 4);
-    } else {
-        out[14] = std::byte((static_cast<unsigned>(f[14]) & 0xf0) | (vid >> 8));
-        out[15] = std::byte(vid & 0xff);
-    }
-    return out;
-}
-
 // The ring PMD is a DPDK plugin (EAL loads it from its PMD directory); libdpdk's pkg-config
 // --libs does not link it, so its one entry point is looked up at run time.
 decltype(&rte_eth_from_rings) ring_pmd_from_rings() {
@@ -447,7 +432,7 @@ TEST_CASE("hot policy reloads under load lose, duplicate and misroute nothing",
     std::vector<Frame> templates, expected;
     for (std::size_t i = 0; i < kDevices.size(); ++i) {
         templates.push_back(template_frame(i));
-        expected.push_back(kDevices[i].prohibited ? quarantined(templates[i], kQuarantineVlan)
+        expected.push_back(kDevices[i].prohibited ? t::quarantined(templates[i], kQuarantineVlan)
                                                   : templates[i]);
     }
 

@@ -73,21 +73,6 @@ Frame ipv4(std::uint64_t dst, std::uint64_t src, std::uint32_t dst_ip, std::uint
     return b.ipv4({.src = src_ip, .dst = dst_ip}).udp(5000, 554).payload(18).build();
 }
 
-// The frame as quarantine emits it: the 802.1Q tag carries VLAN `vid` (inserted if untagged).
-Frame quarantined(const Frame& f, std::uint16_t vid) {
-    Frame out = f;
-    bool tagged = f[12] == std::byte{0x81} && f[13] == std::byte{0x00};
-    if (!tagged) {
-        const std::byte tag[4] = {std::byte{0x81}, std::byte{0x00}, std::byte(vid >> 8),
-                                  std::byte(vid & 0xff)};
-        out.insert(out.begin() + 12, tag, tag + 4);
-    } else {
-        out[14] = std::byte((static_cast<unsigned>(f[14]) & 0xf0) | (vid >> 8));
-        out[15] = std::byte(vid & 0xff);
-    }
-    return out;
-}
-
 }  // namespace
 
 TEST_CASE("the worker bridges camera and core ports, enforcing by port direction", "[worker]") {
@@ -132,14 +117,20 @@ TEST_CASE("the worker bridges camera and core ports, enforcing by port direction
                          ",tx_pcap=" + (dir / "core_out.pcap").string(),
                      pool);
         d::StatePublisher publisher(4);
-        publisher.publish(std::make_unique<d::DataplaneState>(d::DataplaneState{snap, nullptr, 0, 1}));
+        publisher.publish(
+            std::make_unique<d::DataplaneState>(d::DataplaneState{snap, nullptr, 0, 1}));
         std::atomic<bool> stop{false};
         const std::vector<d::WorkerPath> paths = {
             {cam.id(), 0, core.id(), 0, {d::DirectionSource::upstream_port}},
             {core.id(), 0, cam.id(), 0, {d::DirectionSource::downstream_port}},
         };
-        d::WorkerContext ctx{publisher.slot(), publisher.rcu(), 0, paths,
-                            {counters.get(), counters.get()}, nullptr, &stop};
+        d::WorkerContext ctx{publisher.slot(),
+                             publisher.rcu(),
+                             0,
+                             paths,
+                             {counters.get(), counters.get()},
+                             nullptr,
+                             &stop};
         unsigned lcore = rte_get_next_lcore(-1, 1, 0);
         REQUIRE(lcore < RTE_MAX_LCORE);
         REQUIRE(rte_eal_remote_launch(d::worker_main, &ctx, lcore) == 0);
@@ -164,9 +155,9 @@ TEST_CASE("the worker bridges camera and core ports, enforcing by port direction
     CHECK(c.tx_failed == 0);
     CHECK(c.slots[snap->slot_non_camera()].frames == 1);
 
-    const std::vector<Frame> want_core_out = {quarantined(cam_in[1], q), cam_in[2],
-                                              quarantined(cam_in[3], q), cam_in[4]};
-    const std::vector<Frame> want_cam_out = {core_in[1], quarantined(core_in[2], q), core_in[3]};
+    const std::vector<Frame> want_core_out = {t::quarantined(cam_in[1], q), cam_in[2],
+                                              t::quarantined(cam_in[3], q), cam_in[4]};
+    const std::vector<Frame> want_cam_out = {core_in[1], t::quarantined(core_in[2], q), core_in[3]};
     CHECK(read_pcap(dir / "core_out.pcap") == want_core_out);
     CHECK(read_pcap(dir / "cam_out.pcap") == want_cam_out);
     fs::remove_all(dir);

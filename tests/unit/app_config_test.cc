@@ -3,20 +3,17 @@
 // relative paths resolved against the config's own directory and defaults for absent keys.
 #include <catch2/catch.hpp>
 
-#include <unistd.h>
-
 #include <algorithm>
-#include <atomic>
 #include <filesystem>
-#include <fstream>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "daemon/app_config.h"
 #include "policy/diagnostic.h"
+#include "tests/fixtures/broken_corpus.h"
 #include "tests/fixtures/policy_builder.h"
+#include "tests/fixtures/temp_files.h"
 
 namespace {
 
@@ -25,39 +22,6 @@ namespace d = camfence::daemon;
 namespace p = camfence::policy;
 namespace t = camfence::test;
 using d::PortSide;
-
-struct Expectation {
-    int line = 0;
-    int column = 0;
-    std::string text;
-};
-
-// "# expect: 12:5: unknown key 'x'" lines at the top of a corpus file.
-std::vector<Expectation> read_expectations(const fs::path& file) {
-    std::ifstream in(file);
-    std::vector<Expectation> out;
-    std::string line;
-    const std::string tag = "# expect: ";
-    while (std::getline(in, line) && line.rfind(tag, 0) == 0) {
-        std::istringstream rest(line.substr(tag.size()));
-        Expectation e;
-        char colon1 = 0, colon2 = 0;
-        rest >> e.line >> colon1 >> e.column >> colon2;
-        if (!rest || colon1 != ':' || colon2 != ':')
-            FAIL(file.filename().string() << ": malformed expectation line: " << line);
-        std::getline(rest >> std::ws, e.text);
-        out.push_back(e);
-    }
-    return out;
-}
-
-std::string list(const std::vector<p::Diagnostic>& diags) {
-    std::string out;
-    for (const auto& d : diags)
-        out += "  " + std::to_string(d.line) + ":" + std::to_string(d.column) + ": " + d.message +
-               "\n";
-    return out;
-}
 
 std::vector<p::Diagnostic> rejection(const std::string& path) {
     try {
@@ -68,35 +32,31 @@ std::vector<p::Diagnostic> rejection(const std::string& path) {
     return {};
 }
 
-// A fresh directory under the system temp directory, removed with everything in it.
-class TempDir {
-  public:
-    TempDir() {
-        static std::atomic<unsigned> counter{0};
-        path_ = fs::temp_directory_path() / ("camfence-config-test-" + std::to_string(::getpid()) +
-                                             "-" + std::to_string(counter++));
-        fs::remove_all(path_);
-        fs::create_directories(path_);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path_, ec);
-    }
-    const fs::path& path() const { return path_; }
-    std::string write(const std::string& name, const std::string& text) const {
-        const fs::path file = path_ / name;
-        fs::create_directories(file.parent_path());
-        std::ofstream out(file, std::ios::binary);
-        out << text;
-        REQUIRE(out);
-        return file.string();
-    }
+// Writes a config file under `dir`; a failed write fails the test there.
+std::string write_config(const t::TempDir& dir, const std::string& name, const std::string& text) {
+    std::string path;
+    REQUIRE_NOTHROW(path = dir.write(name, text));
+    return path;
+}
 
-  private:
-    fs::path path_;
-};
+// The documented defaults of the data plane's sizes and of the control (the socket aside) and
+// log sections, which config/camfence.yaml states as well.
+void check_default_settings(const d::AppConfig& c) {
+    CHECK(c.workers == 1);
+    CHECK(c.mbufs == 0);
+    CHECK(c.rx_descriptors == 1024);
+    CHECK(c.tx_descriptors == 1024);
+    CHECK(c.device_capacity == 65536);
+    CHECK(c.report_ring_size == 4096);
+    CHECK(c.socket_group.empty());
+    CHECK(c.metrics_enabled);
+    CHECK(c.metrics_address == "127.0.0.1");
+    CHECK(c.metrics_port == 9720);
+    CHECK(c.state_dir == "/var/lib/camfence");
+    CHECK(c.persist_interval_ms == 1000);
+    CHECK(c.log_stdout);
+    CHECK(c.log_file);
+}
 
 // The two required ports and the policy: everything else takes its default.
 const std::string kMinimal =
@@ -121,43 +81,8 @@ std::string with_control(const std::string& control) {
 }  // namespace
 
 TEST_CASE("every broken config is rejected at the place its header names", "[config]") {
-    const fs::path dir = t::kSourceDir + "/tests/fixtures/configs/broken";
-    std::vector<fs::path> files;
-    for (const auto& entry : fs::directory_iterator(dir))
-        if (entry.path().extension() == ".yaml") files.push_back(entry.path());
-    std::sort(files.begin(), files.end());
-    // Guards against a moved or emptied corpus passing vacuously.
-    REQUIRE(files.size() >= 60);
-
-    for (const auto& file : files) {
-        INFO(file.filename().string());
-        const auto expected = read_expectations(file);
-        REQUIRE_FALSE(expected.empty());
-
-        std::vector<p::Diagnostic> diags;
-        bool threw = false;
-        try {
-            d::load_app_config(file.string());
-        } catch (const p::PolicyError& e) {
-            threw = true;
-            diags = e.diagnostics();
-            for (const auto& diag : diags)
-                CHECK(std::string(e.what()).find(diag.message) != std::string::npos);
-        }
-        REQUIRE(threw);
-        INFO("diagnostics:\n" << list(diags));
-        // One diagnostic per problem: no cascades, nothing unexpected.
-        CHECK(diags.size() == expected.size());
-        for (const auto& e : expected) {
-            INFO("expected " << e.line << ":" << e.column << ": " << e.text);
-            auto match = std::find_if(diags.begin(), diags.end(), [&](const p::Diagnostic& diag) {
-                return diag.line == e.line && diag.column == e.column &&
-                       diag.message.find(e.text) != std::string::npos;
-            });
-            CHECK(match != diags.end());
-            if (match != diags.end()) CHECK(match->file == file.string());
-        }
-    }
+    t::check_broken_corpus(t::kSourceDir + "/tests/fixtures/configs/broken", 60,
+                           [](const std::string& path) { d::load_app_config(path); });
 }
 
 TEST_CASE("a config file that does not exist is rejected without a place", "[config]") {
@@ -184,27 +109,15 @@ TEST_CASE("the shipped config/camfence.yaml loads with the values it states", "[
     CHECK(c.port(PortSide::camera) == &c.ports[0]);
     CHECK(c.port(PortSide::core) == &c.ports[1]);
     CHECK(c.port(PortSide::quarantine) == nullptr);
-    CHECK(c.workers == 1);
-    CHECK(c.mbufs == 0);
-    CHECK(c.rx_descriptors == 1024);
-    CHECK(c.tx_descriptors == 1024);
-    CHECK(c.device_capacity == 65536);
-    CHECK(c.report_ring_size == 4096);
+    check_default_settings(c);
     CHECK(c.socket == d::kDefaultSocketPath);
-    CHECK(c.socket_group.empty());
-    CHECK(c.metrics_enabled);
-    CHECK(c.metrics_address == "127.0.0.1");
-    CHECK(c.metrics_port == 9720);
-    CHECK(c.state_dir == "/var/lib/camfence");
-    CHECK(c.persist_interval_ms == 1000);
-    CHECK(c.log_stdout);
-    CHECK(c.log_file);
     CHECK(c.policy == "/etc/camfence/policy.yaml");
 }
 
 TEST_CASE("every key of a valid config is read, relative paths against its directory", "[config]") {
-    TempDir dir;
-    const std::string path = dir.write("etc/camfence.yaml", R"(# every key, none at its default
+    t::TempDir dir;
+    const std::string path =
+        write_config(dir, "etc/camfence.yaml", R"(# every key, none at its default
 dataplane:
   eal_args: [--no-huge, -l, "2-5", --file-prefix, lab]
   ports:
@@ -275,8 +188,8 @@ policy: policies/site.yaml
 }
 
 TEST_CASE("absent keys take their documented defaults", "[config]") {
-    TempDir dir;
-    const std::string path = dir.write("camfence.yaml", kMinimal);
+    t::TempDir dir;
+    const std::string path = write_config(dir, "camfence.yaml", kMinimal);
     const d::AppConfig c = d::load_app_config(path);
     const d::AppConfig defaults;
     CHECK(c.eal_args == std::vector<std::string>{"--in-memory", "-l", "0-1"});
@@ -284,25 +197,12 @@ TEST_CASE("absent keys take their documented defaults", "[config]") {
     REQUIRE(c.ports.size() == 2);
     CHECK(c.ports[0].native_vlan == -1);
     CHECK(c.ports[1].native_vlan == -1);
-    CHECK(c.workers == 1);
-    CHECK(c.mbufs == 0);
-    CHECK(c.rx_descriptors == 1024);
-    CHECK(c.tx_descriptors == 1024);
-    CHECK(c.device_capacity == 65536);
-    CHECK(c.report_ring_size == 4096);
+    check_default_settings(c);
     CHECK(c.socket == "/run/camfence/control.sock");
-    CHECK(c.socket_group.empty());
-    CHECK(c.metrics_enabled);
-    CHECK(c.metrics_address == "127.0.0.1");
-    CHECK(c.metrics_port == 9720);
-    CHECK(c.state_dir == "/var/lib/camfence");
-    CHECK(c.persist_interval_ms == 1000);
-    CHECK(c.log_stdout);
-    CHECK(c.log_file);
     CHECK(c.policy == (dir.path() / "policy.yaml").string());
 
     SECTION("empty control and log sections are maps with every key absent") {
-        const std::string p2 = dir.write("c2.yaml", kMinimal + "control: {}\nlog: {}\n");
+        const std::string p2 = write_config(dir, "c2.yaml", kMinimal + "control: {}\nlog: {}\n");
         const d::AppConfig c2 = d::load_app_config(p2);
         CHECK(c2.socket == "/run/camfence/control.sock");
         CHECK(c2.metrics_enabled);
@@ -311,7 +211,7 @@ TEST_CASE("absent keys take their documented defaults", "[config]") {
         CHECK(c2.log_file);
     }
     SECTION("an empty eal_args list means no extra EAL arguments") {
-        const std::string p2 = dir.write("c3.yaml", with_dataplane("  eal_args: []\n"));
+        const std::string p2 = write_config(dir, "c3.yaml", with_dataplane("  eal_args: []\n"));
         CHECK(d::load_app_config(p2).eal_args.empty());
     }
 }
@@ -354,14 +254,14 @@ TEST_CASE("metrics: ADDRESS:PORT with an IP literal, [IPv6]:PORT, or off", "[con
         {"Off", false},
         {"\"\"", false},
     };
-    TempDir dir;
+    t::TempDir dir;
     for (const auto& row : rows) {
         INFO("metrics: " << row.metrics);
         const std::string path =
-            dir.write("metrics.yaml", with_control("{metrics: " + row.metrics + "}"));
+            write_config(dir, "metrics.yaml", with_control("{metrics: " + row.metrics + "}"));
         if (!row.ok) {
             auto diags = rejection(path);
-            INFO(list(diags));
+            INFO(t::list(diags));
             REQUIRE(diags.size() == 1);
             CHECK(diags[0].message.find("metrics must be ADDRESS:PORT") != std::string::npos);
             CHECK(diags[0].line == 6);
@@ -379,19 +279,22 @@ TEST_CASE("metrics: ADDRESS:PORT with an IP literal, [IPv6]:PORT, or off", "[con
 }
 
 TEST_CASE("the control socket path fits a sockaddr_un after resolution", "[config]") {
-    TempDir dir;
+    t::TempDir dir;
     const std::string cfg = (dir.path() / "camfence.yaml").string();
+    auto write_socket = [&](const std::string& socket) {
+        write_config(dir, "camfence.yaml", with_control("{socket: " + socket + "}"));
+    };
     SECTION("107 bytes absolute: the longest path a Unix socket takes") {
         const std::string sock = "/run/" + std::string(97, 's') + ".sock";
         REQUIRE(sock.size() == 107);
-        dir.write("camfence.yaml", with_control("{socket: " + sock + "}"));
+        write_socket(sock);
         CHECK(d::load_app_config(cfg).socket == sock);
     }
     SECTION("108 bytes absolute is one too many") {
         const std::string sock = "/run/" + std::string(98, 's') + ".sock";
-        dir.write("camfence.yaml", with_control("{socket: " + sock + "}"));
+        write_socket(sock);
         auto diags = rejection(cfg);
-        INFO(list(diags));
+        INFO(t::list(diags));
         REQUIRE(diags.size() == 1);
         CHECK(diags[0].line == 6);
         CHECK(diags[0].column == 19);
@@ -401,31 +304,31 @@ TEST_CASE("the control socket path fits a sockaddr_un after resolution", "[confi
         const std::size_t dir_len = dir.path().string().size() + 1;  // with the '/'
         REQUIRE(dir_len < 100);
         const std::string fits(107 - dir_len, 'r');
-        dir.write("camfence.yaml", with_control("{socket: " + fits + "}"));
+        write_socket(fits);
         CHECK(d::load_app_config(cfg).socket == (dir.path() / fits).string());
         const std::string too_long(108 - dir_len, 'r');
-        dir.write("camfence.yaml", with_control("{socket: " + too_long + "}"));
+        write_socket(too_long);
         auto diags = rejection(cfg);
-        INFO(list(diags));
+        INFO(t::list(diags));
         REQUIRE(diags.size() == 1);
         CHECK(diags[0].message.find("longer than a Unix socket allows") != std::string::npos);
     }
 }
 
 TEST_CASE("report_ring_size: every power of two in range, nothing else", "[config]") {
-    TempDir dir;
+    t::TempDir dir;
+    auto write_ring_size = [&](unsigned n) {
+        return write_config(dir, "ring.yaml",
+                            with_dataplane("  report_ring_size: " + std::to_string(n) + "\n"));
+    };
     for (unsigned n : {64u, 128u, 4096u, 65536u, 1u << 20}) {
         INFO(n);
-        const std::string path = dir.write(
-            "ring.yaml", with_dataplane("  report_ring_size: " + std::to_string(n) + "\n"));
-        CHECK(d::load_app_config(path).report_ring_size == n);
+        CHECK(d::load_app_config(write_ring_size(n)).report_ring_size == n);
     }
     for (unsigned n : {65u, 96u, 100u, 4095u, 4097u, 6144u, (1u << 20) - 1}) {
         INFO(n);
-        const std::string path = dir.write(
-            "ring.yaml", with_dataplane("  report_ring_size: " + std::to_string(n) + "\n"));
-        auto diags = rejection(path);
-        INFO(list(diags));
+        auto diags = rejection(write_ring_size(n));
+        INFO(t::list(diags));
         REQUIRE(diags.size() == 1);
         CHECK(diags[0].message == "report_ring_size must be a power of two");
         CHECK(diags[0].line == 2);
@@ -434,8 +337,8 @@ TEST_CASE("report_ring_size: every power of two in range, nothing else", "[confi
 }
 
 TEST_CASE("a config is taken whole or not at all: every problem in one rejection", "[config]") {
-    TempDir dir;
-    const std::string path = dir.write("camfence.yaml", R"(dataplane:
+    t::TempDir dir;
+    const std::string path = write_config(dir, "camfence.yaml", R"(dataplane:
   workers: 99
   ports:
     - {name: cam0, device: net_af_packet0, side: camera, native_vlan: 0}
@@ -445,7 +348,7 @@ log: {file: 1}
 policy: ""
 )");
     auto diags = rejection(path);
-    INFO(list(diags));
+    INFO(t::list(diags));
     REQUIRE(diags.size() == 7);
     for (const auto& diag : diags)
         CHECK(diag.file == path);

@@ -42,25 +42,18 @@ constexpr std::uint32_t kCameraIp = t::ip4(192, 168, 1, 20);
 constexpr std::uint32_t kCoreIp = t::ip4(10, 0, 0, 5);
 constexpr std::uint32_t kNvrIp = t::ip4(172, 16, 50, 10);
 
-struct Tag {
-    std::uint16_t vid;
-    std::uint16_t tpid = t::kTpid8021Q;
-};
+using Tag = t::VlanTag;
 
 std::vector<std::byte> up(std::uint64_t camera, const std::vector<Tag>& tags,
                           std::uint32_t dst_ip = kCoreIp) {
-    t::FrameBuilder b(kRouter, camera);
-    for (const auto& tag : tags)
-        b.vlan(tag.vid, tag.tpid);
-    return b.ipv4({.src = kCameraIp, .dst = dst_ip}).tcp(40000, 443).build();
+    const t::Ipv4Fields ip{.src = kCameraIp, .dst = dst_ip};
+    return t::FrameBuilder(kRouter, camera).vlans(tags).ipv4(ip).tcp(40000, 443).build();
 }
 
 std::vector<std::byte> down(std::uint64_t camera, const std::vector<Tag>& tags,
                             std::uint32_t src_ip = kCoreIp) {
-    t::FrameBuilder b(camera, kRouter);
-    for (const auto& tag : tags)
-        b.vlan(tag.vid, tag.tpid);
-    return b.ipv4({.src = src_ip, .dst = kCameraIp}).tcp(443, 40000).build();
+    const t::Ipv4Fields ip{.src = src_ip, .dst = kCameraIp};
+    return t::FrameBuilder(camera, kRouter).vlans(tags).ipv4(ip).tcp(443, 40000).build();
 }
 
 const std::vector<std::string> kExampleRules = {
@@ -76,26 +69,22 @@ const p::PolicySnapshot& example() {
     return *snap;
 }
 
+// `b` with the example's rules, compiled.
+std::shared_ptr<const p::PolicySnapshot> with_example_rules(t::PolicyBuilder b) {
+    b.rules = kExampleRules;
+    return t::compile(b.load());
+}
+
 // The same rules with camera VLANs 100-199 only: untagged frames are not camera traffic
 // unless the port's native VLAN makes them so.
 const p::PolicySnapshot& tagged_only() {
-    static const auto snap = [] {
-        t::PolicyBuilder b;
-        b.camera_vlans = "[100-199]";
-        b.rules = kExampleRules;
-        return t::compile(b.load());
-    }();
+    static const auto snap = with_example_rules({.camera_vlans = "[100-199]"});
     return *snap;
 }
 
 // The same rules, Hikvision no longer prohibited (only Dahua is).
 const p::PolicySnapshot& dahua_only() {
-    static const auto snap = [] {
-        t::PolicyBuilder b;
-        b.prohibited = "[dahua]";
-        b.rules = kExampleRules;
-        return t::compile(b.load());
-    }();
+    static const auto snap = with_example_rules({.prohibited = "[dahua]"});
     return *snap;
 }
 

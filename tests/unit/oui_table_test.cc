@@ -4,8 +4,6 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <filesystem>
-#include <fstream>
 #include <map>
 #include <random>
 #include <set>
@@ -16,10 +14,10 @@
 #include "policy/oui_registry.h"
 #include "policy/oui_table.h"
 #include "tests/fixtures/policy_builder.h"
+#include "tests/fixtures/temp_files.h"
 
 namespace {
 
-namespace fs = std::filesystem;
 namespace p = camfence::policy;
 namespace t = camfence::test;
 using p::DeviceClass;
@@ -43,30 +41,6 @@ std::shared_ptr<const p::PolicySnapshot> snapshot_prohibiting(const std::string&
     b.prohibited = prohibited;
     return t::compile(b.load());
 }
-
-// A directory under the system temp directory, removed with everything in it.
-class TempDir {
-  public:
-    TempDir() {
-        static int counter = 0;
-        path_ = fs::temp_directory_path() /
-                ("camfence-ieee-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-        fs::create_directories(path_);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path_, ec);
-    }
-    void write(const std::string& name, const std::string& text) const {
-        std::ofstream(path_ / name, std::ios::binary) << text;
-    }
-    std::string path() const { return path_.string(); }
-
-  private:
-    fs::path path_;
-};
 
 }  // namespace
 
@@ -405,13 +379,13 @@ TEST_CASE("read_csv_record follows RFC 4180 quoting", "[oui_table][csv]") {
 TEST_CASE("load_oui_registry reads every registry file and reports bad lines", "[oui_table][csv]") {
     const std::string header = "Registry,Assignment,Organization Name,Organization Address\n";
     SECTION("oui.csv, mam.csv and oui36.csv; iab.csv absent") {
-        TempDir dir;
+        t::TempDir dir;
         dir.write("oui.csv", header + "MA-L,4419B6,\"Hik, Ltd.\",\"line one\nline two\"\n\n" +
                                  "MA-L,B0B353,IEEE Registration Authority,x\n");
         dir.write("mam.csv", header + "MA-M,B0B3536,Hikrobot,y\n");
         dir.write("oui36.csv", header + "MA-S,70B3D5F2F,TELEPLATFORMS,z\r\n");
-        const p::OuiRegistry reg = p::load_oui_registry(dir.path());
-        CHECK(reg.directory == dir.path());
+        const p::OuiRegistry reg = p::load_oui_registry(dir.path().string());
+        CHECK(reg.directory == dir.path().string());
         REQUIRE(reg.entries.size() == 4);
         CHECK(reg.entries[0].prefix == mac_prefix("44:19:B6"));
         CHECK(reg.entries[0].organization == "Hik, Ltd.");
@@ -421,17 +395,17 @@ TEST_CASE("load_oui_registry reads every registry file and reports bad lines", "
         CHECK(reg.entries[3].organization == "TELEPLATFORMS");
     }
     SECTION("bad lines are reported with file and line") {
-        TempDir dir;
+        t::TempDir dir;
         dir.write("oui.csv", header + "MA-L,4419B6,Hik\n" + "MA-L,44:19\n" + "MA-L,XYZ123,Bad\n" +
                                  "MA-L,B0B3536,Too long for MA-L\n");
         std::vector<p::Diagnostic> diags;
         try {
-            p::load_oui_registry(dir.path());
+            p::load_oui_registry(dir.path().string());
         } catch (const p::PolicyError& e) {
             diags = e.diagnostics();
         }
         REQUIRE(diags.size() == 3);
-        CHECK(diags[0].file == dir.path() + "/oui.csv");
+        CHECK(diags[0].file == dir / "oui.csv");
         CHECK(diags[0].line == 3);
         CHECK(diags[0].message.find("expected Registry,Assignment,Organization Name") !=
               std::string::npos);
@@ -441,13 +415,13 @@ TEST_CASE("load_oui_registry reads every registry file and reports bad lines", "
         CHECK(diags[2].message == "bad assignment 'B0B3536'");
     }
     SECTION("a directory without oui.csv") {
-        TempDir dir;
+        t::TempDir dir;
         try {
-            p::load_oui_registry(dir.path());
+            p::load_oui_registry(dir.path().string());
             FAIL("accepted a directory without oui.csv");
         } catch (const p::PolicyError& e) {
             REQUIRE(e.diagnostics().size() == 1);
-            CHECK(e.diagnostics()[0].file == dir.path() + "/oui.csv");
+            CHECK(e.diagnostics()[0].file == dir / "oui.csv");
             CHECK(e.diagnostics()[0].message.find("cannot open") != std::string::npos);
         }
     }

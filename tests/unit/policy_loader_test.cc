@@ -2,7 +2,6 @@
 // file:line:column its `# expect:` header names; valid policies are read key by key.
 #include <catch2/catch.hpp>
 
-#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -12,6 +11,7 @@
 #include "policy/policy_loader.h"
 #include "policy/sha256.h"
 #include "policy/yaml_strict.h"
+#include "tests/fixtures/broken_corpus.h"
 #include "tests/fixtures/policy_builder.h"
 
 namespace {
@@ -23,39 +23,6 @@ using p::Action;
 using p::DeviceClass;
 using p::Direction;
 using p::ZoneMatch;
-
-struct Expectation {
-    int line = 0;
-    int column = 0;
-    std::string text;
-};
-
-// "# expect: 12:5: unknown key 'x'" lines at the top of a corpus file.
-std::vector<Expectation> read_expectations(const fs::path& file) {
-    std::ifstream in(file);
-    std::vector<Expectation> out;
-    std::string line;
-    const std::string tag = "# expect: ";
-    while (std::getline(in, line) && line.rfind(tag, 0) == 0) {
-        std::istringstream rest(line.substr(tag.size()));
-        Expectation e;
-        char colon1 = 0, colon2 = 0;
-        rest >> e.line >> colon1 >> e.column >> colon2;
-        if (!rest || colon1 != ':' || colon2 != ':')
-            FAIL(file.filename().string() << ": malformed expectation line: " << line);
-        std::getline(rest >> std::ws, e.text);
-        out.push_back(e);
-    }
-    return out;
-}
-
-std::string list(const std::vector<p::Diagnostic>& diags) {
-    std::string out;
-    for (const auto& d : diags)
-        out += "  " + std::to_string(d.line) + ":" + std::to_string(d.column) + ": " + d.message +
-               "\n";
-    return out;
-}
 
 std::vector<p::Diagnostic> rejection(const std::string& path) {
     try {
@@ -88,51 +55,16 @@ std::int64_t day(const char* iso) {
 }  // namespace
 
 TEST_CASE("every broken policy is rejected at the place its header names", "[policy_loader]") {
-    const fs::path dir = t::kSourceDir + "/tests/fixtures/policies/broken";
-    std::vector<fs::path> files;
-    for (const auto& entry : fs::directory_iterator(dir))
-        if (entry.path().extension() == ".yaml") files.push_back(entry.path());
-    std::sort(files.begin(), files.end());
-    // Guards against a moved or emptied corpus passing vacuously.
-    REQUIRE(files.size() >= 40);
-
-    for (const auto& file : files) {
-        INFO(file.filename().string());
-        const auto expected = read_expectations(file);
-        REQUIRE_FALSE(expected.empty());
-
-        std::vector<p::Diagnostic> diags;
-        bool threw = false;
-        try {
-            p::load_policy(file.string(), t::shipped_options());
-        } catch (const p::PolicyError& e) {
-            threw = true;
-            diags = e.diagnostics();
-            // The exception text carries every diagnostic, for callers that only print what().
-            for (const auto& d : diags)
-                CHECK(std::string(e.what()).find(d.message) != std::string::npos);
-        }
-        REQUIRE(threw);
-        INFO("diagnostics:\n" << list(diags));
-        // One diagnostic per problem: no cascades, nothing unexpected.
-        CHECK(diags.size() == expected.size());
-        for (const auto& e : expected) {
-            INFO("expected " << e.line << ":" << e.column << ": " << e.text);
-            auto match = std::find_if(diags.begin(), diags.end(), [&](const p::Diagnostic& d) {
-                return d.line == e.line && d.column == e.column &&
-                       d.message.find(e.text) != std::string::npos;
-            });
-            CHECK(match != diags.end());
-            if (match != diags.end()) {
-                CHECK(match->file == file.string());
-                CHECK(match->to_string() == file.string() +
-                                                (e.line > 0 ? ":" + std::to_string(e.line) + ":" +
-                                                                  std::to_string(e.column)
-                                                            : "") +
-                                                ": error: " + match->message);
-            }
-        }
-    }
+    t::check_broken_corpus(
+        t::kSourceDir + "/tests/fixtures/policies/broken", 40,
+        [](const std::string& path) { p::load_policy(path, t::shipped_options()); },
+        [](const p::Diagnostic& match, const t::Expectation& e, const std::string& file) {
+            CHECK(match.to_string() ==
+                  file +
+                      (e.line > 0 ? ":" + std::to_string(e.line) + ":" + std::to_string(e.column)
+                                  : "") +
+                      ": error: " + match.message);
+        });
 }
 
 TEST_CASE("a file that does not exist is rejected without a place", "[policy_loader]") {
@@ -152,7 +84,7 @@ TEST_CASE("an unreadable catalog is reported at the policy's catalog key", "[pol
     } catch (const p::PolicyError& e) {
         diags = e.diagnostics();
     }
-    INFO(list(diags));
+    INFO(t::list(diags));
     REQUIRE(diags.size() == 2);
     CHECK(diags[0].file == file.path());
     CHECK(diags[0].line == 3);
@@ -168,7 +100,7 @@ TEST_CASE("an empty value is reported at its own key", "[policy_loader]") {
     t::TempFile file(
         "version: 1\nsite:\nprohibited: [hikvision]\ncamera_vlans: [100]\n");  // site: line 2
     auto diags = rejection(file.path());
-    INFO(list(diags));
+    INFO(t::list(diags));
     REQUIRE(diags.size() == 1);
     CHECK(diags[0].message.find("'site' must be a map") != std::string::npos);
     CHECK(diags[0].line == 2);
@@ -181,7 +113,7 @@ TEST_CASE("a second YAML document is rejected, not ignored", "[policy_loader]") 
         "version: 1\nsite: {name: s}\nprohibited: [hikvision]\ncamera_vlans: [100]\n"
         "---\nprohibited: [all]\n");
     auto diags = rejection(file.path());
-    INFO(list(diags));
+    INFO(t::list(diags));
     REQUIRE(diags.size() == 1);
     CHECK(diags[0].line == 5);
 }
@@ -436,7 +368,7 @@ TEST_CASE("document markers: one document is fine, content after an end marker i
     SECTION("content after ... starts a second document") {
         t::TempFile file("version: 1\n" + body + "...\nprohibited: [all]\n");
         auto diags = rejection(file.path());
-        INFO(list(diags));
+        INFO(t::list(diags));
         REQUIRE(diags.size() == 1);
         CHECK(diags[0].line == 6);
         CHECK(diags[0].message.find("second YAML document") != std::string::npos);
@@ -463,7 +395,7 @@ TEST_CASE("at most 1024 rules: the fast path counts per rule in fixed arrays", "
     }
     t::TempFile file(policy_with(p::kMaxRules + 1));
     auto diags = rejection(file.path());
-    INFO(list(diags));
+    INFO(t::list(diags));
     REQUIRE(diags.size() == 1);
     CHECK(diags[0].line == 6 + static_cast<int>(p::kMaxRules));  // the 1025th rule
     CHECK(diags[0].message.find("more than 1024 rules") != std::string::npos);

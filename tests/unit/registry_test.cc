@@ -529,35 +529,10 @@ TEST_CASE("to_json and from_json round-trip every field", "[registry]") {
 
 namespace {
 
-// One device, every field present and valid; `field` replaces or (nullopt) drops one field.
-std::string device_json(const std::map<std::string, std::optional<std::string>>& changes = {},
-                        const std::map<std::string, std::optional<std::string>>& evidence = {}) {
-    std::vector<std::pair<std::string, std::string>> ev = {
-        {"signal", R"("oui")"},
-        {"value", R"("44:47:CC")"},
-        {"detail", R"j("Hangzhou Hikvision Digital Technology Co.,Ltd. (IEEE MA-L registry)")j"}};
-    std::string ev_text = "{";
-    for (const auto& [k, v] : ev) {
-        auto it = evidence.find(k);
-        if (it != evidence.end() && !it->second) continue;
-        if (ev_text.size() > 1) ev_text += ",";
-        ev_text += "\"" + k + "\":" + (it != evidence.end() ? *it->second : v);
-    }
-    ev_text += "}";
-    std::vector<std::pair<std::string, std::string>> fields = {
-        {"mac", R"("44:47:cc:0a:0b:0c")"},
-        {"vlan", "120"},
-        {"first_seen", "1000"},
-        {"last_seen", "1500"},
-        {"ips", R"(["192.168.1.20","2001:db8::20"])"},
-        {"vendor", R"("hikvision")"},
-        {"organization", R"("Hangzhou Hikvision Digital Technology Co.,Ltd.")"},
-        {"policy_class", R"("prohibited")"},
-        {"verdict", R"("prohibited")"},
-        {"sticky", "true"},
-        {"sticky_since", "1000"},
-        {"evidence", "[" + ev_text + "]"},
-    };
+// A JSON object of `fields` (name, JSON text of the value) in order, each replaced by its
+// entry in `changes` or, where that is nullopt, left out.
+std::string json_object(const std::vector<std::pair<std::string, std::string>>& fields,
+                        const std::map<std::string, std::optional<std::string>>& changes) {
     std::string out = "{";
     for (const auto& [k, v] : fields) {
         auto it = changes.find(k);
@@ -566,6 +541,33 @@ std::string device_json(const std::map<std::string, std::optional<std::string>>&
         out += "\"" + k + "\":" + (it != changes.end() ? *it->second : v);
     }
     return out + "}";
+}
+
+// One device, every field present and valid; `changes` replaces or (nullopt) drops fields of
+// the device, `evidence` fields of its one evidence item.
+std::string device_json(const std::map<std::string, std::optional<std::string>>& changes = {},
+                        const std::map<std::string, std::optional<std::string>>& evidence = {}) {
+    const std::string ev_text = json_object(
+        {{"signal", R"("oui")"},
+         {"value", R"("44:47:CC")"},
+         {"detail", R"j("Hangzhou Hikvision Digital Technology Co.,Ltd. (IEEE MA-L registry)")j"}},
+        evidence);
+    return json_object(
+        {
+            {"mac", R"("44:47:cc:0a:0b:0c")"},
+            {"vlan", "120"},
+            {"first_seen", "1000"},
+            {"last_seen", "1500"},
+            {"ips", R"(["192.168.1.20","2001:db8::20"])"},
+            {"vendor", R"("hikvision")"},
+            {"organization", R"("Hangzhou Hikvision Digital Technology Co.,Ltd.")"},
+            {"policy_class", R"("prohibited")"},
+            {"verdict", R"("prohibited")"},
+            {"sticky", "true"},
+            {"sticky_since", "1000"},
+            {"evidence", "[" + ev_text + "]"},
+        },
+        changes);
 }
 
 std::string doc_json(const std::string& devices, const std::string& version = "1") {

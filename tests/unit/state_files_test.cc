@@ -7,7 +7,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -18,35 +17,13 @@
 #include <vector>
 
 #include "daemon/state_files.h"
+#include "tests/fixtures/temp_files.h"
 
 namespace {
 
 namespace fs = std::filesystem;
 namespace d = camfence::daemon;
-
-// A fresh directory under the system temp directory, removed with everything in it.
-class TempDir {
-  public:
-    TempDir() {
-        static std::atomic<unsigned> counter{0};
-        path_ = fs::temp_directory_path() / ("camfence-state-test-" + std::to_string(::getpid()) +
-                                             "-" + std::to_string(counter++));
-        fs::remove_all(path_);
-        fs::create_directories(path_);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    ~TempDir() {
-        std::error_code ec;
-        fs::permissions(path_, fs::perms::owner_all, fs::perm_options::add, ec);
-        fs::remove_all(path_, ec);
-    }
-    std::string operator/(const std::string& name) const { return (path_ / name).string(); }
-    const fs::path& path() const { return path_; }
-
-  private:
-    fs::path path_;
-};
+namespace t = camfence::test;
 
 std::string slurp(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
@@ -103,7 +80,7 @@ std::optional<int> unprivileged(const std::function<int()>& body) {
 
 TEST_CASE("write_file_atomic creates, then replaces, with the mode asked for", "[state_files]") {
     Umask umask(022);
-    TempDir dir;
+    t::TempDir dir;
     const std::string path = dir / d::kDevicesFile;
 
     d::write_file_atomic(path, "{\"version\":1}\n");
@@ -131,7 +108,7 @@ TEST_CASE("write_file_atomic creates, then replaces, with the mode asked for", "
 }
 
 TEST_CASE("write_file_atomic replaces the file, not what a link points at", "[state_files]") {
-    TempDir dir;
+    t::TempDir dir;
     const std::string target = dir / "elsewhere";
     const std::string path = dir / "devices.json";
     d::write_file_atomic(target, "keep");
@@ -143,7 +120,7 @@ TEST_CASE("write_file_atomic replaces the file, not what a link points at", "[st
 }
 
 TEST_CASE("a failed write_file_atomic leaves the old file and no temporary", "[state_files]") {
-    TempDir dir;
+    t::TempDir dir;
     const std::string path = dir / "devices.json";
     d::write_file_atomic(path, "old content");
 
@@ -214,7 +191,7 @@ TEST_CASE("a failed write_file_atomic leaves the old file and no temporary", "[s
 // writable) though 0640 was asked for.
 TEST_CASE("a stale temporary does not decide the new file's mode", "[state_files]") {
     Umask umask(0);
-    TempDir dir;
+    t::TempDir dir;
     const std::string path = dir / "devices.json";
     {
         std::ofstream stale(path + ".tmp");
@@ -227,7 +204,7 @@ TEST_CASE("a stale temporary does not decide the new file's mode", "[state_files
 }
 
 TEST_CASE("read_file returns the content, or nullopt for a missing file", "[state_files]") {
-    TempDir dir;
+    t::TempDir dir;
     const std::string path = dir / "last-good-policy.yaml";
     CHECK_FALSE(d::read_file(path).has_value());
     CHECK_FALSE(d::read_file(dir / "no/such/dir/file").has_value());
@@ -264,7 +241,7 @@ TEST_CASE("read_file returns the content, or nullopt for a missing file", "[stat
 
 TEST_CASE("ensure_directory creates missing parents with the mode asked for", "[state_files]") {
     Umask umask(022);
-    TempDir dir;
+    t::TempDir dir;
     const std::string nested = dir / "var/lib/camfence";
     d::ensure_directory(nested, 0750);
     CHECK(fs::is_directory(nested));
@@ -284,7 +261,7 @@ TEST_CASE("ensure_directory creates missing parents with the mode asked for", "[
 // devices.json that is a directory then reads as "" (and is reported as a JSON syntax error
 // at offset 0, not as what it is).
 TEST_CASE("read_file of a directory is an error, not empty content", "[state_files]") {
-    TempDir dir;
+    t::TempDir dir;
     fs::create_directory(dir / "devices.json");
     std::optional<std::string> text;
     CHECK_THROWS_AS(text = d::read_file(dir / "devices.json"), std::runtime_error);
