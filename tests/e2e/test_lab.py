@@ -576,3 +576,48 @@ def test_two_workers_with_rss_give_the_same_verdicts(daemon):
     _, st = daemon.ctl("status")
     cam = st["ports"][0]["rx_queue_packets"]
     assert len(cam) == 2 and all(q > 0 for q in cam), cam
+
+
+DHIP_REPLY = r'''
+import json, socket, struct
+body = json.dumps({"method": "client.notifyDevInfo", "params": {"deviceInfo": {
+    "DeviceType": "IPC-HFW2431S-S-S2", "DeviceClass": "IPC", "SerialNo": "7J0ABCD123456",
+    "Version": "2.800.0000000.25.R", "mac": "ac:cc:8e:00:00:13"}}}).encode()
+header = struct.pack("<I4sIIIIII", 32, b"DHIP", 0, 0, len(body), 0, len(body), 0)
+socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(header + body, ("10.77.0.10", 37810))
+'''
+
+
+def test_a_white_label_camera_is_blocked_once_it_announces_itself(daemon):
+    """The "Axis" camera (Axis OUI) passes until it answers a Dahua DHIP discovery: then it
+    is a Dahua camera under another brand's MAC, prohibited and blocked, and the inventory
+    says why. Last in the file: the verdict is sticky."""
+    axis = CAMS["axis"]
+    assert ping(axis["ns"], CORE["ip"])
+    before = daemon.metrics()
+    t0 = time.time()
+    in_ns(axis["ns"], PY, "-c", DHIP_REPLY)
+    verdict, deadline = None, time.time() + 10
+    while time.time() < deadline:
+        verdict = daemon.devices()[axis["mac"]]["verdict"]
+        if verdict == "prohibited":
+            break
+        time.sleep(0.05)
+    print(f"white-label camera: prohibited {time.time() - t0:.2f} s after its DHIP reply "
+          "(including the control socket round trips of this poll)")
+    assert verdict == "prohibited"
+    assert not ping(axis["ns"], CORE["ip"])
+    assert not tcp(axis["ns"], CORE["ip"])
+    d = daemon.devices()[axis["mac"]]
+    assert d["white_label_suspect"] is True and d["protocol_vendor"] == "dahua"
+    assert d["model"] == "IPC-HFW2431S-S-S2" and d["serial"] == "7J0ABCD123456"
+    assert d["firmware"] == "2.800.0000000.25.R"
+    assert any(e["signal"] == "dhip" and e["value"] == "method=client.notifyDevInfo"
+               for e in d["evidence"])
+    table = sh(CAMFENCECTL, "--socket", daemon.socket, "devices").stdout
+    assert "dhip: method=client.notifyDevInfo" in table, table
+    after = daemon.metrics()
+    assert after["camfence_white_label_suspects"] == 1
+    assert delta(before, after, 'camfence_fingerprint_frames_total{result="punted"}') >= 1
+    events = [json.loads(l) for l in (daemon.state / "events.jsonl").read_text().splitlines()]
+    assert any(e["event"] == "white_label_suspect" and e["mac"] == axis["mac"] for e in events)
