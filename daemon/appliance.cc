@@ -606,12 +606,25 @@ void Appliance::check_exception_expiry() {
 // Data plane state
 
 std::shared_ptr<const dataplane::DeviceTable> Appliance::build_device_table() {
-    auto t = std::make_shared<dataplane::DeviceTable>(cfg_.device_capacity);
-    for (const auto& [key, d] : registry_.devices())
-        t->insert(
-            {dataplane::device_key(d.mac, d.vlan),
-             static_cast<std::uint8_t>(d.sticky ? dataplane::DeviceSlot::kStickyProhibited : 0),
-             static_cast<std::uint32_t>(d.last_seen)});
+    // Room for a per-MAC sticky entry (kAnyVlan) and an IPv4 binding beside every device.
+    auto t = std::make_shared<dataplane::DeviceTable>(3 * cfg_.device_capacity);
+    constexpr auto kSticky = dataplane::DeviceSlot::kStickyProhibited;
+    // IPv4 bindings: each address goes to the device that used it last, and is bound
+    // (enforced by address) only if that device's verdict is sticky.
+    std::map<std::uint32_t, const Device*> owner;
+    for (const auto& [key, d] : registry_.devices()) {
+        t->insert({dataplane::device_key(d.mac, d.vlan),
+                   static_cast<std::uint8_t>(d.sticky ? kSticky : 0),
+                   static_cast<std::uint32_t>(d.last_seen)});
+        if (d.sticky) t->insert({dataplane::device_key(d.mac, dataplane::kAnyVlan), kSticky, 0});
+        in_addr a{};
+        if (!d.ips.empty() && inet_pton(AF_INET, d.ips.back().c_str(), &a) == 1) {
+            const Device*& o = owner[ntohl(a.s_addr)];
+            if (!o || o->last_seen <= d.last_seen) o = &d;
+        }
+    }
+    for (const auto& [ip, d] : owner)
+        if (d->sticky) t->insert({dataplane::device_key(ip, dataplane::kIpv4Binding), kSticky, 0});
     return t;
 }
 
@@ -752,9 +765,24 @@ void Appliance::drain_punts() {
             fingerprint::Bytes bytes{rte_pktmbuf_mtod_offset(m, const std::byte*, sizeof meta),
                                      rte_pktmbuf_data_len(m) - sizeof meta};
             dataplane::ParsedFrame f = dataplane::parse_frame(bytes);
+            const auto kind = static_cast<fingerprint::PuntKind>(meta.kind);
             obs.clear();
-            fingerprint::observe(static_cast<fingerprint::PuntKind>(meta.kind), f, bytes, obs);
+            fingerprint::observe(kind, f, bytes, obs);
             rte_pktmbuf_free(m);
+            if (kind == fingerprint::PuntKind::arp) {
+                // The address the device uses now: its IPv4 binding follows it.
+                if (f.has_ip && f.src_ip_lo != 0) {
+                    in_addr a{htonl(static_cast<std::uint32_t>(f.src_ip_lo))};
+                    char text[INET_ADDRSTRLEN] = {};
+                    inet_ntop(AF_INET, &a, text, sizeof text);
+                    const auto mac = dataplane::key_mac(meta.device_key);
+                    const auto vlan = dataplane::key_vlan(meta.device_key);
+                    if (registry_.note_address(mac, vlan, now, text, snap, changes))
+                        table_dirty_ = true;
+                    persist_dirty_ = true;
+                }
+                continue;
+            }
             if (obs.empty()) continue;
             seen.clear();
             for (const auto& o : obs)

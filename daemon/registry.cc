@@ -69,12 +69,24 @@ std::optional<VerdictChange> DeviceRegistry::observe(std::uint64_t mac, std::uin
         d.first_seen = d.last_seen = time;
         if (!ip.empty()) d.ips.push_back(ip);
         judge(d, snap, time);
-        // A sticky verdict follows the MAC onto every VLAN it shows up on.
-        for (const auto& [k, other] : devices_)
-            if (other.mac == mac && other.sticky && !d.sticky) {
+        // A sticky verdict follows the MAC onto every VLAN it shows up on, and the address:
+        // a new MAC using the current address of a prohibited device is that device (a
+        // changed or spoofed MAC) until an operator says otherwise.
+        for (const auto& [k, other] : devices_) {
+            if (!other.sticky || d.sticky) continue;
+            if (other.mac == mac) {
                 d.sticky = true;
                 d.sticky_since = other.sticky_since;
+            } else if (!ip.empty() && !other.ips.empty() && other.ips.back() == ip) {
+                d.sticky = true;
+                d.sticky_since = time;
+                d.white_label_suspect = true;
+                d.evidence.push_back({"ip", ip,
+                                      "the current address of prohibited device " +
+                                          policy::MacAddress{other.mac}.to_string() +
+                                          ": a changed or spoofed MAC?"});
             }
+        }
         auto to = d.verdict();
         devices_.emplace(key, std::move(d));
         return VerdictChange{mac, vlan, std::nullopt, to, "first seen"};
@@ -170,22 +182,53 @@ std::optional<VerdictChange> DeviceRegistry::observe_protocol(
     bool added = false;
     for (const auto& s : seen) {
         if (s.protocol == "sadp" || s.protocol == "dhip") {
-            if (s.field == "DeviceType" || s.field == "DeviceDescription") d.model = s.value;
+            // SADP states the model in DeviceDescription (its DeviceType is a number); DHIP
+            // in DeviceType.
+            if (s.field == "DeviceDescription" || (s.field == "DeviceType" && d.model.empty()) ||
+                (s.field == "DeviceType" && s.protocol == "dhip"))
+                d.model = s.value;
             if (s.field == "DeviceSN" || s.field == "SerialNo") d.serial = s.value;
             if (s.field == "SoftwareVersion" || s.field == "Version") d.firmware = s.value;
         }
+        // Of the signatures this observation matches, the strongest per vendor counts.
         for (const auto& vs : snap.signatures) {
             if (!vs.signature.matches(s.protocol, s.field, s.value)) continue;
             const std::string& vendor = snap.vendors[vs.vendor].id;
-            bool dup = false;
-            for (const auto& e : d.protocol_evidence)
-                dup |= e.vendor == vendor && e.protocol == s.protocol && e.field == s.field &&
-                       e.value == s.value;
-            if (dup || d.protocol_evidence.size() >= kMaxProtocolEvidence) continue;
-            d.protocol_evidence.push_back({vendor, s.protocol, s.field, s.value,
-                                           vs.signature.strength, vs.signature.describe(),
-                                           vs.signature.source, time, frame});
-            added = true;
+            ProtocolEvidence e{vendor,
+                               s.protocol,
+                               s.field,
+                               s.value,
+                               vs.signature.strength,
+                               vs.signature.describe(),
+                               vs.signature.source,
+                               time,
+                               frame};
+            auto same = std::find_if(d.protocol_evidence.begin(), d.protocol_evidence.end(),
+                                     [&](const auto& x) {
+                                         return x.vendor == vendor && x.protocol == s.protocol &&
+                                                x.field == s.field && x.value == s.value;
+                                     });
+            if (same != d.protocol_evidence.end()) {
+                if (same->strength < e.strength) {
+                    *same = std::move(e);
+                    added = true;
+                }
+                continue;
+            }
+            if (d.protocol_evidence.size() < kMaxProtocolEvidence) {
+                d.protocol_evidence.push_back(std::move(e));
+                added = true;
+                continue;
+            }
+            // Full: a stronger signal pushes out the weakest, oldest one, so a chatty (or
+            // cunning) device cannot bury decisive evidence under weak observations.
+            auto weakest = std::min_element(
+                d.protocol_evidence.begin(), d.protocol_evidence.end(),
+                [](const auto& a, const auto& b) { return a.strength < b.strength; });
+            if (weakest->strength < e.strength) {
+                *weakest = std::move(e);
+                added = true;
+            }
         }
     }
     if (added) judge(d, snap, time);
@@ -198,6 +241,23 @@ std::optional<VerdictChange> DeviceRegistry::observe_protocol(
     if (d.verdict() != before)
         return VerdictChange{mac, vlan, before, d.verdict(), "protocol evidence"};
     return std::nullopt;
+}
+
+bool DeviceRegistry::note_address(std::uint64_t mac, std::uint16_t vlan, std::int64_t time,
+                                  const std::string& ip, const policy::PolicySnapshot& snap,
+                                  std::vector<VerdictChange>& changes) {
+    auto it = devices_.find(key_of(mac, vlan));
+    if (it == devices_.end()) {
+        if (auto c = observe(mac, vlan, time, ip, snap)) changes.push_back(*c);
+        return devices_.count(key_of(mac, vlan)) != 0;
+    }
+    Device& d = it->second;
+    d.last_seen = std::max(d.last_seen, time);
+    if (!d.ips.empty() && d.ips.back() == ip) return false;
+    d.ips.erase(std::remove(d.ips.begin(), d.ips.end(), ip), d.ips.end());
+    if (d.ips.size() >= kMaxIpsPerDevice) d.ips.erase(d.ips.begin());
+    d.ips.push_back(ip);
+    return true;
 }
 
 void DeviceRegistry::touch(std::uint64_t mac, std::uint16_t vlan, std::int64_t last_seen) {

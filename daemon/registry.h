@@ -96,6 +96,13 @@ class DeviceRegistry {
 
     void touch(std::uint64_t mac, std::uint16_t vlan, std::int64_t last_seen);
 
+    // The device uses `ip` now (ARP): it becomes its current address (last in `ips`).
+    // Creates the device if new (its change appended to `changes`). True if its current
+    // address changed (IPv4 bindings of the fast path must follow).
+    bool note_address(std::uint64_t mac, std::uint16_t vlan, std::int64_t time,
+                      const std::string& ip, const policy::PolicySnapshot& snapshot,
+                      std::vector<VerdictChange>& changes);
+
     // What a frame from (or to) the device said about it: observations matched against the
     // catalog's signatures become evidence; model, serial and firmware are recorded. Creates
     // the device if new (unless full). Returns its verdict change, if any; sets

@@ -132,6 +132,17 @@ inline std::uint16_t peer_zone(const policy::PolicySnapshot& s, const ParsedFram
             if (known && (known->flags & DeviceSlot::kStickyProhibited) &&
                 v.device_class != DeviceClass::excepted) [[unlikely]]
                 v.device_class = DeviceClass::prohibited;
+            // The device's IPv4 address, if it is bound to a prohibited device: the frame is
+            // that device's even behind another MAC (a changed or spoofed MAC, a router).
+            if (devices->has_ip_bindings() && f.has_ip && f.l3 != L3::ipv6 &&
+                v.device_class != DeviceClass::prohibited &&
+                v.device_class != DeviceClass::excepted) [[unlikely]] {
+                auto ip = static_cast<std::uint32_t>(dir == Direction::upstream ? f.src_ip_lo
+                                                                                : f.dst_ip_lo);
+                if (const DeviceSlot* b = devices->find(device_key(ip, kIpv4Binding));
+                    b && (b->flags & DeviceSlot::kStickyProhibited))
+                    v.device_class = DeviceClass::prohibited;
+            }
         }
     }
     v.zone = peer_zone(s, f, dir);

@@ -14,6 +14,8 @@ namespace camfence::dataplane {
 
 // Not a VLAN a frame can carry: the table's per-MAC entry for a sticky verdict on any VLAN.
 inline constexpr std::uint16_t kAnyVlan = 0xfff;
+// Nor this: entries keyed by an IPv4 address bound to a device with a sticky verdict.
+inline constexpr std::uint16_t kIpv4Binding = 0xffe;
 
 // (VLAN, MAC) packed into one word: MAC in the low 48 bits, VLAN above.
 inline constexpr std::uint64_t device_key(std::uint64_t mac, std::uint16_t vlan) noexcept {
@@ -60,6 +62,9 @@ class DeviceTable {
     }
 
     std::size_t size() const { return size_; }
+    // True once an IPv4 binding (kIpv4Binding key) is in the table: the fast path looks
+    // addresses up only then.
+    bool has_ip_bindings() const { return has_ip_bindings_; }
     std::size_t capacity() const { return capacity_; }
 
     // The last_seen stamps, to carry over into the next table the control plane builds.
@@ -76,6 +81,7 @@ class DeviceTable {
     std::size_t capacity_;
     std::size_t mask_;
     std::size_t size_ = 0;
+    bool has_ip_bindings_ = false;
     std::unique_ptr<DeviceSlot[]> slots_;
 };
 

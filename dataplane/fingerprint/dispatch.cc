@@ -10,11 +10,13 @@ namespace camfence::fingerprint {
 
 void observe(PuntKind kind, const dataplane::ParsedFrame& f, Bytes frame,
              std::vector<Observation>& out) {
+    if (kind == PuntKind::none || kind == PuntKind::arp) return;
     std::size_t off = payload_offset(f, frame);
     if (off == 0) return;
     Bytes payload = frame.subspan(off);
     switch (kind) {
         case PuntKind::none:
+        case PuntKind::arp:
             return;
         case PuntKind::sadp:
             parse_sadp(payload, out);

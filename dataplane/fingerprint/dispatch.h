@@ -23,6 +23,7 @@ enum class PuntKind : std::uint8_t {
     tls_hello,   // TCP, a TLS handshake record holding a ClientHello, from the device
     tls_server,  // TCP, a TLS handshake record holding a ServerHello (+ Certificate), from it
     banner,      // TCP, an HTTP/RTSP response from the device's ports 80, 554, 8000, 37777
+    arp,         // ARP from the device: the address it uses (IP binding), no parser
 };
 
 // Offset of the L4 payload in the frame (UDP: after 8 bytes, TCP: after its data offset),
@@ -40,14 +41,20 @@ inline std::size_t payload_offset(const dataplane::ParsedFrame& f, Bytes frame) 
 }
 
 // Evidence is only taken from what the camera-side device itself sends (upstream), and from
-// DNS either way (a response repeats the device's question).
+// DNS answers to it (a response repeats the device's question).
 inline PuntKind punt_kind(const dataplane::ParsedFrame& f, Bytes frame,
                           policy::Direction dir) noexcept {
-    if (!f.has_ports) return PuntKind::none;
     const bool up = dir == policy::Direction::upstream;
+    if (f.l3 == dataplane::L3::arp) [[unlikely]]
+        return up && f.has_ip ? PuntKind::arp : PuntKind::none;
+    if (!f.has_ports) return PuntKind::none;
     if (f.ip_proto == 17) {
         auto either = [&](std::uint16_t p) { return f.src_port == p || f.dst_port == p; };
-        if (either(53) || either(5353) || either(5355)) return PuntKind::dns;
+        // DNS: the device's question, as it asks it (upstream, to a server port) or as the
+        // answer brings it back (downstream, from a server port). An answer going the other
+        // way is some other host's question.
+        auto dns_port = [](std::uint16_t p) { return p == 53 || p == 5353 || p == 5355; };
+        if (up ? dns_port(f.dst_port) : dns_port(f.src_port)) return PuntKind::dns;
         if (!up) return PuntKind::none;
         if (either(37020)) return PuntKind::sadp;
         if (either(37810)) return PuntKind::dhip;

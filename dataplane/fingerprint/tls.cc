@@ -82,8 +82,9 @@ std::optional<std::size_t> handshake_record_length(Bytes b) {
     return length;
 }
 
-// The handshake-layer bytes at the start of the payload as far as the segment goes, or
-// nullopt if the payload does not start with a handshake record.
+// The handshake-layer bytes at the start of the payload as far as the segment goes (and at
+// most kMaxJoinedBytes, however they are framed), or nullopt if the payload does not start
+// with a handshake record.
 std::optional<Bytes> handshake_bytes(Bytes payload,
                                      std::array<std::byte, kMaxJoinedBytes>& joined) {
     const auto first = handshake_record_length(payload);
@@ -91,7 +92,7 @@ std::optional<Bytes> handshake_bytes(Bytes payload,
     const std::size_t after_first = kRecordHeaderBytes + *first;
     if (after_first >= payload.size() || !handshake_record_length(payload.subspan(after_first)))
         return payload.subspan(kRecordHeaderBytes)
-            .first(std::min(*first, payload.size() - kRecordHeaderBytes));
+            .first(std::min({*first, payload.size() - kRecordHeaderBytes, joined.size()}));
 
     std::size_t used = 0;
     std::size_t pos = 0;
