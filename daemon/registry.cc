@@ -69,22 +69,22 @@ std::optional<VerdictChange> DeviceRegistry::observe(std::uint64_t mac, std::uin
         d.first_seen = d.last_seen = time;
         if (!ip.empty()) d.ips.push_back(ip);
         judge(d, snap, time);
-        // A sticky verdict follows the MAC onto every VLAN it shows up on, and the address:
-        // a new MAC using the current address of a prohibited device is that device (a
-        // changed or spoofed MAC) until an operator says otherwise.
+        // A sticky verdict follows the MAC onto every VLAN it shows up on. A new MAC on the
+        // current address of a prohibited device may be that device under a changed or
+        // spoofed MAC, or its replacement that inherited the address: marked a suspect with
+        // the evidence, for an operator to look at, but not blocked for it.
         for (const auto& [k, other] : devices_) {
-            if (!other.sticky || d.sticky) continue;
-            if (other.mac == mac) {
+            if (!other.sticky) continue;
+            if (other.mac == mac && !d.sticky) {
                 d.sticky = true;
                 d.sticky_since = other.sticky_since;
-            } else if (!ip.empty() && !other.ips.empty() && other.ips.back() == ip) {
-                d.sticky = true;
-                d.sticky_since = time;
+            } else if (other.mac != mac && !ip.empty() && !other.ips.empty() &&
+                       other.ips.back() == ip && !d.white_label_suspect) {
                 d.white_label_suspect = true;
                 d.evidence.push_back({"ip", ip,
                                       "the current address of prohibited device " +
                                           policy::MacAddress{other.mac}.to_string() +
-                                          ": a changed or spoofed MAC?"});
+                                          ": a changed or spoofed MAC, or its replacement?"});
             }
         }
         auto to = d.verdict();

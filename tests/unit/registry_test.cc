@@ -145,7 +145,9 @@ TEST_CASE("a new device is judged by the policy and reported as a change from no
     for (const auto& row : rows) {
         INFO(row.description);
         ++time;
-        auto change = r.observe(row.mac, 120, time, "192.168.1.20", example());
+        // Each its own address (a device on another's current address is a suspect).
+        const std::string ip = "192.168.1." + std::to_string(time % 1000);
+        auto change = r.observe(row.mac, 120, time, ip, example());
         REQUIRE(change);
         check_change(*change, row.mac, 120, std::nullopt, row.verdict, "first seen");
         const d::Device& dev = device(r, row.mac, 120);
@@ -153,7 +155,7 @@ TEST_CASE("a new device is judged by the policy and reported as a change from no
         CHECK(dev.vlan == 120);
         CHECK(dev.first_seen == time);
         CHECK(dev.last_seen == time);
-        CHECK(dev.ips == std::vector<std::string>{"192.168.1.20"});
+        CHECK(dev.ips == std::vector<std::string>{ip});
         CHECK(dev.vendor == row.vendor);
         CHECK(dev.organization == row.organization);
         CHECK(cls(dev.policy_class) == cls(row.verdict));
