@@ -1189,6 +1189,18 @@ std::string Appliance::status_json() {
         for (int a = 0; a < policy::kActionCount; ++a)
             actions[a] += folded_actions_[a];
     }
+    std::uint64_t p_ok = 0, p_shed = 0, p_failed = 0;
+    for (auto& wk : workers_) {
+        p_ok += dataplane::read_counter(wk->punter.punted);
+        p_shed += dataplane::read_counter(wk->punter.shed);
+        p_failed += dataplane::read_counter(wk->punter.failed);
+    }
+    w.key("fingerprint")
+        .begin_object()
+        .field("punted", p_ok)
+        .field("shed", p_shed)
+        .field("failed", p_failed)
+        .end_object();
     w.key("frames")
         .begin_object()
         .field("forward", actions[0])

@@ -308,6 +308,9 @@ std::string format_status(const JsonValue& reply) {
            ", quarantine " + count(f, "quarantine") + "; anomalies " + count(f, "anomalies") +
            ", tx failed " + count(f, "tx_failed") + ", quarantine no room " +
            count(f, "quarantine_no_room") + "\n";
+    if (const JsonValue& fp = object_member(reply, "fingerprint"); fp.is_object())
+        out += "fingerprint copies: " + count(fp, "punted") + ", shed by the rate limits " +
+               count(fp, "shed") + ", failed " + count(fp, "failed") + "\n";
     const JsonValue& d = object_member(reply, "devices");
     if (!d.is_object()) return out + "devices:  -\n";
     // Verdict counts share the object with its other counts; a verdict nobody has is absent.
@@ -343,6 +346,14 @@ std::string format_devices(const JsonValue& reply, const DevicesOptions& options
         evidence += "\n" + text(d, "mac") + " vlan " + count(d, "vlan") + ": " + verdict;
         if (policy_class != verdict) evidence += " (the policy says " + policy_class + ")";
         evidence += ", first seen " + text(d, "first_seen") + "\n";
+        if (member(d, "white_label_suspect") && yes_no(d, "white_label_suspect") == "yes")
+            evidence += text(d, "protocol_vendor") == kNone || text(d, "protocol_vendor").empty()
+                            ? "  SUSPECT: it uses the address of a prohibited device (ip)\n"
+                            : "  WHITE-LABEL OR SPOOFING SUSPECT: the protocol evidence names " +
+                                  text(d, "protocol_vendor") + ", the MAC another maker\n";
+        for (const char* k : {"model", "serial", "firmware"})
+            if (member(d, k) && text(d, k) != kNone && !text(d, k).empty())
+                evidence += "  " + std::string(k) + ": " + text(d, k) + "\n";
         if (lines.empty())
             evidence += "  no evidence recorded\n";
         else

@@ -169,3 +169,20 @@ def test_a_full_inventory_still_enforces_and_says_so(tmp_path):
     events = [json.loads(l) for l in (tmp_path / "state" / "events.jsonl").read_text().splitlines()]
     full = [e for e in events if e["event"] == "inventory_full"]
     assert len(full) == 1 and full[0]["capacity"] == 16
+
+
+def test_a_flood_of_fingerprint_frames_is_shed_not_queued(tmp_path):
+    """500 DNS queries from one camera in one burst: the fast path forwards every one, the
+    fingerprint copies stop at the per-device limit (20 a second) and the rest are counted
+    as shed; the device's evidence still arrives from the copies that were made."""
+    from scapy.all import DNS, DNSQR
+    flood = [Ether(src=AXIS, dst=NVR) / IP(src=CAM_IP, dst="198.51.100.53") /
+             UDP(sport=40000 + i, dport=53) / DNS(id=i, qd=DNSQR(qname="www.example.com"))
+             for i in range(500)]
+    status, devices = run_daemon(tmp_path, flood, [])
+    assert status["frames"]["forward"] == 500
+    fp = status["fingerprint"]
+    assert fp["punted"] + fp["shed"] + fp["failed"] == 500, fp
+    assert 1 <= fp["punted"] <= 60, fp  # 20 a second; the burst may straddle a second or two
+    assert fp["shed"] >= 440, fp
+    assert len(labels(tmp_path / "core_out.pcap")) == 500
