@@ -60,15 +60,27 @@ int main(int argc, char** argv) {
         if (!ring) throw std::runtime_error("cannot create the report ring");
         dataplane::DeviceReporter reporter;
         reporter.ring = ring;
-        dataplane::WorkerContext ctx{publisher.slot(),
-                                     publisher.rcu(),
-                                     0,
-                                     paths,
-                                     {counters.get(), counters.get()},
-                                     &reporter,
-                                     &stop};
+        // And copies of fingerprint candidates to the control plane, rate-limited.
+        rte_mempool* punt_pool = dataplane::create_mempool("bench_punt", 4095);
+        rte_ring* punts =
+            rte_ring_create("bench_punts", 4096, static_cast<int>(rte_socket_id()), RING_F_SC_DEQ);
+        if (!punts) throw std::runtime_error("cannot create the punt ring");
+        dataplane::Punter punter;
+        punter.ring = punts;
+        punter.pool = punt_pool;
+        dataplane::WorkerContext ctx{
+            publisher.slot(), publisher.rcu(), 0,      paths, {counters.get(), counters.get()},
+            &reporter,        &stop,           &punter};
         std::vector<dataplane::DeviceTableEntry> known;
+        auto drain_punts = [&] {
+            rte_mbuf* m[64];
+            unsigned n;
+            while ((n = rte_ring_sc_dequeue_burst(punts, reinterpret_cast<void**>(m), 64,
+                                                  nullptr)) > 0)
+                rte_pktmbuf_free_bulk(m, n);
+        };
         auto learn = [&] {
+            drain_punts();
             dataplane::DeviceReport batch[64];
             unsigned n, added = 0;
             // Bounded, like the daemon's drain: a flood of reports must not starve the publish.
@@ -114,6 +126,12 @@ int main(int argc, char** argv) {
         stop = true;
         rte_eal_mp_wait_lcore();
         learn();
+        std::printf("fingerprint copies: %llu punted, %llu shed, %llu failed\n",
+                    static_cast<unsigned long long>(punter.punted),
+                    static_cast<unsigned long long>(punter.shed),
+                    static_cast<unsigned long long>(punter.failed));
+        drain_punts();
+        rte_ring_free(punts);
         std::printf("devices: %zu in the table, %llu reports, %llu lost\n", known.size(),
                     static_cast<unsigned long long>(reporter.sent),
                     static_cast<unsigned long long>(reporter.lost));
