@@ -607,7 +607,9 @@ void Appliance::check_exception_expiry() {
 
 std::shared_ptr<const dataplane::DeviceTable> Appliance::build_device_table() {
     // Room for a per-MAC sticky entry (kAnyVlan) and an IPv4 binding beside every device.
-    auto t = std::make_shared<dataplane::DeviceTable>(3 * cfg_.device_capacity);
+    // Sized to what it holds, not to the capacity, so it stays in cache: it is rebuilt on
+    // every change anyway (the registry enforces device_capacity).
+    auto t = std::make_shared<dataplane::DeviceTable>(3 * registry_.size() + 16);
     constexpr auto kSticky = dataplane::DeviceSlot::kStickyProhibited;
     // IPv4 bindings: each address goes to the device that used it last, and is bound
     // (enforced by address) only if that device's verdict is sticky.

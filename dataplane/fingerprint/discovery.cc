@@ -8,6 +8,7 @@
 #include <array>
 #include <charconv>
 #include <cstdint>
+#include <cstdio>
 #include <initializer_list>
 #include <string>
 #include <string_view>
@@ -192,14 +193,14 @@ bool parse_dahua5050(Bytes udp_payload, std::vector<Observation>& out) {
     if (model.empty()) model = until_nul(text.substr(kDahua5050ModelAt, kDahua5050ModelBytes));
     record(out, Protocol::dahua5050, "DeviceType", model);
 
+    // Four octets: at most "255.255.255.255", 15 characters.
+    auto octet = [&](std::size_t i) {
+        return std::to_integer<unsigned>(udp_payload[kDahua5050AddressAt + i]);
+    };
     char address[16];
-    char* end = address;
-    for (std::size_t i = 0; i < 4; ++i) {
-        if (i > 0) *end++ = '.';
-        auto octet = std::to_integer<unsigned>(udp_payload[kDahua5050AddressAt + i]);
-        end = std::to_chars(end, address + sizeof address, octet).ptr;
-    }
-    std::string_view dotted(address, static_cast<std::size_t>(end - address));
+    int written = std::snprintf(address, sizeof address, "%u.%u.%u.%u", octet(0), octet(1),
+                                octet(2), octet(3));
+    std::string_view dotted(address, written > 0 ? static_cast<std::size_t>(written) : 0);
     if (dotted != "0.0.0.0") record(out, Protocol::dahua5050, "IPv4Address", dotted);
 
     record(out, Protocol::dahua5050, "MAC", until_nul(section2.substr(0, kDahua5050MacBytes)));

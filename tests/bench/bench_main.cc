@@ -98,7 +98,7 @@ int main(int argc, char** argv) {
                 }
             }
             if (!added) return;
-            auto table = std::make_shared<dataplane::DeviceTable>(65536);
+            auto table = std::make_shared<dataplane::DeviceTable>(3 * known.size() + 16);
             for (const auto& k : known)
                 table->insert(k);
             publisher.publish(std::make_unique<dataplane::DataplaneState>(
