@@ -267,8 +267,8 @@ void check_table(Parser parse, const std::vector<Case>& cases) {
     }
 }
 
-std::vector<Observation> http(std::initializer_list<std::pair<const char*, const char*>> fields,
-                              Protocol p = Protocol::http) {
+std::vector<Observation> banner(std::initializer_list<std::pair<const char*, const char*>> fields,
+                                Protocol p = Protocol::http) {
     std::vector<Observation> out;
     for (auto [f, v] : fields)
         out.push_back(obs(p, f, v));
@@ -284,45 +284,45 @@ TEST_CASE("parse_http_response reads Server, realm and body markers", "[fingerpr
         {
             {"Hikvision camera: App-webs/",
              buf("HTTP/1.1 200 OK\r\nServer: App-webs/\r\nContent-Length: 0\r\n\r\n"), true,
-             http({{"Server", "App-webs/"}})},
+             banner({{"Server", "App-webs/"}})},
             {"Hikvision web server, Digest realm after qop, realm= inside a quoted nonce",
              buf("HTTP/1.1 401 Unauthorized\r\nServer: Hikvision-Webs\r\nWWW-Authenticate: "
                  "Digest qop=\"auth\", realm=\"IP Camera(C1234)\", nonce=\"realm=evil\"\r\n\r\n"),
-             true, http({{"Server", "Hikvision-Webs"}, {"realm", "IP Camera(C1234)"}})},
+             true, banner({{"Server", "Hikvision-Webs"}, {"realm", "IP Camera(C1234)"}})},
             {"Hikvision NVR: DNVRS-Webs", buf("HTTP/1.0 200 OK\r\nServer: DNVRS-Webs\r\n\r\n"),
-             true, http({{"Server", "DNVRS-Webs"}})},
+             true, banner({{"Server", "DNVRS-Webs"}})},
             {"Hikvision DVR, lower-case name, no space after the colon",
              buf("HTTP/1.1 200 OK\r\nserver:DVRDVS-Webs\r\n\r\n"), true,
-             http({{"Server", "DVRDVS-Webs"}})},
+             banner({{"Server", "DVRDVS-Webs"}})},
             {"RTSP Digest and Basic realm=\"Hikvision\": one observation",
              buf("RTSP/1.0 401 Unauthorized\r\nCSeq: 2\r\nWWW-Authenticate: Digest "
                  "realm=\"Hikvision\", nonce=\"ab12\", stale=\"FALSE\"\r\nWWW-Authenticate: Basic "
                  "realm=\"Hikvision\"\r\n\r\n"),
-             true, http({{"realm", "Hikvision"}}, rtsp)},
+             true, banner({{"realm", "Hikvision"}}, rtsp)},
             {"RTSP Dahua Rtsp Server",
              buf("RTSP/1.0 200 OK\r\nCSeq: 1\r\nServer: Dahua Rtsp Server\r\nPublic: OPTIONS, "
                  "DESCRIBE\r\n\r\n"),
-             true, http({{"Server", "Dahua Rtsp Server"}}, rtsp)},
+             true, banner({{"Server", "Dahua Rtsp Server"}}, rtsp)},
             {"Dahua web UI: no Server, body markers",
              buf("HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n<script>rpc('/RPC2_Login', "
                  "{\"method\":\"global.login\"});</script>"),
-             true, http({{"body", "/RPC2_Login"}, {"body", "global.login"}})},
+             true, banner({{"body", "/RPC2_Login"}, {"body", "global.login"}})},
             {"folded value, space before the colon, tabs, bare LF",
              buf("HTTP/1.1 200 OK\nSERVER \t:\t DNVRS-Webs \n\t (truvision)  \nX: y\n\n"), true,
-             http({{"Server", "DNVRS-Webs (truvision)"}})},
+             banner({{"Server", "DNVRS-Webs (truvision)"}})},
             {"value only on the folded line",
              buf("HTTP/1.1 200 OK\r\nServer:\r\n App-webs/\r\n\r\n"), true,
-             http({{"Server", "App-webs/"}})},
+             banner({{"Server", "App-webs/"}})},
             {"several challenges in one field, unquoted and escaped realms",
              buf("HTTP/1.1 401 X\r\nWWW-Authenticate: Basic realm=Cam, Digest realm=\"a\\\"b\", "
                  "nonce=\"x\", Newauth REALM = \"c\"\r\n\r\n"),
-             true, http({{"realm", "Cam"}, {"realm", "a\"b"}, {"realm", "c"}})},
+             true, banner({{"realm", "Cam"}, {"realm", "a\"b"}, {"realm", "c"}})},
             {"realm only as an auth param, not a Server value or another header",
              buf("HTTP/1.1 200 OK\r\nX-Realm: realm=\"no\"\r\nServer: realm=\"no\"\r\n\r\n"), true,
-             http({{"Server", "realm=\"no\""}})},
+             banner({{"Server", "realm=\"no\""}})},
             {"header cut by the segment: the unterminated line is not read",
              buf("HTTP/1.1 401 X\r\nServer: App-webs/\r\nWWW-Authenticate: Digest realm=\"Hik"),
-             true, http({{"Server", "App-webs/"}})},
+             true, banner({{"Server", "App-webs/"}})},
             {"segment ends at a field's line end: a fold may follow, not read",
              buf("HTTP/1.1 200 OK\r\nServer: App-webs/\r\n"),
              true,
@@ -333,7 +333,7 @@ TEST_CASE("parse_http_response reads Server, realm and body markers", "[fingerpr
              {}},
             {"segment ends inside the blank line: read",
              buf("HTTP/1.1 200 OK\r\nServer: App-webs/\r\n\r"), true,
-             http({{"Server", "App-webs/"}})},
+             banner({{"Server", "App-webs/"}})},
             {"body markers only after a complete header",
              buf("HTTP/1.1 200 OK\r\nX-Note: /RPC2_Login global.login\r\n"),
              true,
@@ -341,11 +341,11 @@ TEST_CASE("parse_http_response reads Server, realm and body markers", "[fingerpr
             {"invalid UTF-8 and control bytes become '?'",
              buf("HTTP/1.1 200 OK\r\nServer: \xff\xfe"
                  "Cam\x01\x1b[2J\r\n\r\n"),
-             true, http({{"Server", "??Cam??[2J"}})},
+             true, banner({{"Server", "??Cam??[2J"}})},
             {"empty Server: nothing", buf("HTTP/1.1 200 OK\r\nServer:   \r\n\r\n"), true, {}},
             {"status line only", buf("HTTP/1.1 200 OK"), true, {}},
             {"HTTP/1.x minor versions", buf("HTTP/1.2 200 OK\r\nServer: s\r\n\r\n"), true,
-             http({{"Server", "s"}})},
+             banner({{"Server", "s"}})},
             {"request, not a response", buf("GET / HTTP/1.1\r\nHost: cam\r\n\r\n"), false, {}},
             {"RTSP request", buf("OPTIONS rtsp://cam/ RTSP/1.0\r\nCSeq: 1\r\n\r\n"), false, {}},
             {"HTTP/2 preface-like", buf("HTTP/2 200\r\nserver: x\r\n\r\n"), false, {}},
