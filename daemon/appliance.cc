@@ -626,7 +626,7 @@ std::shared_ptr<const dataplane::DeviceTable> Appliance::build_device_table() {
         }
     }
     for (const auto& [ip, d] : owner)
-        if (d->sticky) t->insert({dataplane::device_key(ip, dataplane::kIpv4Binding), kSticky, 0});
+        if (d->sticky) t->insert({dataplane::ipv4_binding_key(ip), kSticky, 0});
     return t;
 }
 

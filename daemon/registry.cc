@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <stdexcept>
 
 #include "daemon/json_reader.h"
@@ -35,7 +36,12 @@ void DeviceRegistry::judge(Device& d, const policy::PolicySnapshot& snap, std::i
     // Protocol evidence: a proven prohibited vendor makes the device prohibited whatever its
     // OUI says (white-label, spoofed MAC); an exception for the MAC still wins.
     d.protocol_vendor = decisive_vendor(d.protocol_evidence, snap);
-    d.white_label_suspect = false;
+    // A device that appeared on a prohibited device's current address stays a suspect.
+    d.white_label_suspect = !d.address_of.empty();
+    if (!d.address_of.empty())
+        d.evidence.push_back({"ip", d.address_ip,
+                              "the current address of prohibited device " + d.address_of +
+                                  ": a changed or spoofed MAC, or its replacement?"});
     if (!d.protocol_vendor.empty()) {
         std::uint16_t pv = 0;
         while (pv < snap.vendors.size() && snap.vendors[pv].id != d.protocol_vendor)
@@ -43,8 +49,8 @@ void DeviceRegistry::judge(Device& d, const policy::PolicySnapshot& snap, std::i
         if (pv < snap.vendors.size()) {
             if (snap.vendors[pv].prohibited && d.policy_class != policy::DeviceClass::excepted)
                 d.policy_class = policy::DeviceClass::prohibited;
-            d.white_label_suspect = v.oui.vendor == policy::kNoVendor ||
-                                    snap.root_vendor(v.oui.vendor) != snap.root_vendor(pv);
+            d.white_label_suspect |= v.oui.vendor == policy::kNoVendor ||
+                                     snap.root_vendor(v.oui.vendor) != snap.root_vendor(pv);
         }
     }
     if (d.policy_class == policy::DeviceClass::prohibited && !d.sticky) {
@@ -79,12 +85,10 @@ std::optional<VerdictChange> DeviceRegistry::observe(std::uint64_t mac, std::uin
                 d.sticky = true;
                 d.sticky_since = other.sticky_since;
             } else if (other.mac != mac && !ip.empty() && !other.ips.empty() &&
-                       other.ips.back() == ip && !d.white_label_suspect) {
-                d.white_label_suspect = true;
-                d.evidence.push_back({"ip", ip,
-                                      "the current address of prohibited device " +
-                                          policy::MacAddress{other.mac}.to_string() +
-                                          ": a changed or spoofed MAC, or its replacement?"});
+                       other.ips.back() == ip && d.address_of.empty()) {
+                d.address_of = policy::MacAddress{other.mac}.to_string();
+                d.address_ip = ip;
+                judge(d, snap, time);  // records the suspicion with its evidence
             }
         }
         auto to = d.verdict();
@@ -134,11 +138,12 @@ std::vector<VerdictChange> DeviceRegistry::clear(std::uint64_t mac,
 
 std::string decisive_vendor(const std::vector<ProtocolEvidence>& evidence,
                             const policy::PolicySnapshot& snap) {
-    // Per vendor family (top-level vendor): strong signals, and the protocols with medium ones.
+    // Per vendor family (top-level vendor): strong signals, the protocols with medium ones,
+    // and the vendors they name. The answer never depends on the order evidence arrived in.
     struct Tally {
         int strong = 0;
         std::vector<std::string> medium_protocols;
-        std::string vendor;  // the most specific vendor named by a deciding signal
+        std::vector<std::uint16_t> strong_vendors, medium_vendors;
     };
     std::map<std::uint16_t, Tally> tally;
     for (const auto& e : evidence) {
@@ -149,24 +154,37 @@ std::string decisive_vendor(const std::vector<ProtocolEvidence>& evidence,
         Tally& t = tally[snap.root_vendor(v)];
         if (e.strength == policy::Strength::strong) {
             ++t.strong;
-            t.vendor = e.vendor;
+            t.strong_vendors.push_back(v);
         } else if (e.strength == policy::Strength::medium) {
             if (std::find(t.medium_protocols.begin(), t.medium_protocols.end(), e.protocol) ==
                 t.medium_protocols.end())
                 t.medium_protocols.push_back(e.protocol);
-            if (t.vendor.empty()) t.vendor = e.vendor;
+            t.medium_vendors.push_back(v);
         }
     }
-    std::string best;
+    // Within a family, and between families that both decide: a prohibited vendor first
+    // (fail closed), then the stronger case, then the vendor id, so ties are stable.
+    auto better = [&](std::uint16_t a, int score_a, std::uint16_t b, int score_b) {
+        const bool pa = snap.vendors[a].prohibited, pb = snap.vendors[b].prohibited;
+        if (pa != pb) return pa;
+        if (score_a != score_b) return score_a > score_b;
+        return snap.vendors[a].id < snap.vendors[b].id;
+    };
+    std::optional<std::uint16_t> best;
     int best_score = 0;
     for (const auto& [root, t] : tally) {
-        int score = t.strong * 2 + static_cast<int>(t.medium_protocols.size());
-        if ((t.strong > 0 || t.medium_protocols.size() >= 2) && score > best_score) {
-            best = t.vendor;
+        if (t.strong == 0 && t.medium_protocols.size() < 2) continue;
+        const auto& named = t.strong > 0 ? t.strong_vendors : t.medium_vendors;
+        std::uint16_t pick = named.front();
+        for (auto v : named)
+            if (better(v, 0, pick, 0)) pick = v;
+        const int score = t.strong * 2 + static_cast<int>(t.medium_protocols.size());
+        if (!best || better(pick, score, *best, best_score)) {
+            best = pick;
             best_score = score;
         }
     }
-    return best;
+    return best ? snap.vendors[*best].id : std::string();
 }
 
 std::optional<VerdictChange> DeviceRegistry::observe_protocol(
@@ -294,6 +312,7 @@ std::string DeviceRegistry::to_json(std::int64_t saved_at) const {
                 .end_object();
         w.end_array();
         w.field("model", d.model).field("serial", d.serial).field("firmware", d.firmware);
+        w.field("address_of", d.address_of).field("address_ip", d.address_ip);
         w.key("protocol_evidence").begin_array();
         for (const auto& e : d.protocol_evidence)
             w.begin_object()
@@ -349,6 +368,8 @@ DeviceRegistry DeviceRegistry::from_json(const std::string& text, std::size_t ca
             d.model = e.get_string("model");
             d.serial = e.get_string("serial");
             d.firmware = e.get_string("firmware");
+            d.address_of = e.get_string("address_of");
+            d.address_ip = e.get_string("address_ip");
             if (const JsonValue* pe = e.find("protocol_evidence")) {
                 for (const JsonValue& x : pe->as_array()) {
                     ProtocolEvidence p;

@@ -57,6 +57,9 @@ struct Device {
     std::string protocol_vendor;          // what the protocol evidence proves (decisive_vendor)
     bool white_label_suspect = false;     // protocol evidence names another vendor than the OUI
     std::string model, serial, firmware;  // as discovery replies (SADP, DHIP) state them
+    // Seen first on the current address of a prohibited device (that device's MAC, and the
+    // address): a suspect, not blocked for it.
+    std::string address_of, address_ip;
 
     // What the appliance enforces: the policy's class, or prohibited while the sticky
     // verdict stands (an exception in the policy still wins).

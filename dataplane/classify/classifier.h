@@ -139,7 +139,7 @@ inline std::uint16_t peer_zone(const policy::PolicySnapshot& s, const ParsedFram
                 v.device_class != DeviceClass::excepted) [[unlikely]] {
                 auto ip = static_cast<std::uint32_t>(dir == Direction::upstream ? f.src_ip_lo
                                                                                 : f.dst_ip_lo);
-                if (const DeviceSlot* b = devices->find(device_key(ip, kIpv4Binding));
+                if (const DeviceSlot* b = devices->find(ipv4_binding_key(ip));
                     b && (b->flags & DeviceSlot::kStickyProhibited))
                     v.device_class = DeviceClass::prohibited;
             }

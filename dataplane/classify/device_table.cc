@@ -17,7 +17,7 @@ bool DeviceTable::insert(const DeviceTableEntry& e) {
         i = (i + 1) & mask_;
     }
     slots_[i].key = e.key;
-    has_ip_bindings_ |= key_vlan(e.key) == kIpv4Binding;
+    has_ip_bindings_ |= is_ipv4_binding(e.key);
     slots_[i].flags = e.flags;
     slots_[i].last_seen.store(e.last_seen, std::memory_order_relaxed);
     ++size_;

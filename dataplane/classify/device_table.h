@@ -14,8 +14,15 @@ namespace camfence::dataplane {
 
 // Not a VLAN a frame can carry: the table's per-MAC entry for a sticky verdict on any VLAN.
 inline constexpr std::uint16_t kAnyVlan = 0xfff;
-// Nor this: entries keyed by an IPv4 address bound to a device with a sticky verdict.
-inline constexpr std::uint16_t kIpv4Binding = 0xffe;
+// Entries keyed by an IPv4 address bound to a device with a sticky verdict: bit 60 set, which
+// no (VLAN, MAC) key has (its VLAN takes bits 48-59), so no device can collide with one.
+inline constexpr std::uint64_t kIpv4BindingBit = 1ULL << 60;
+inline constexpr std::uint64_t ipv4_binding_key(std::uint32_t ip) noexcept {
+    return kIpv4BindingBit | ip;
+}
+inline constexpr bool is_ipv4_binding(std::uint64_t key) noexcept {
+    return (key >> 60) == 1;
+}
 
 // (VLAN, MAC) packed into one word: MAC in the low 48 bits, VLAN above.
 inline constexpr std::uint64_t device_key(std::uint64_t mac, std::uint16_t vlan) noexcept {
@@ -62,7 +69,7 @@ class DeviceTable {
     }
 
     std::size_t size() const { return size_; }
-    // True once an IPv4 binding (kIpv4Binding key) is in the table: the fast path looks
+    // True once an IPv4 binding (ipv4_binding_key) is in the table: the fast path looks
     // addresses up only then.
     bool has_ip_bindings() const { return has_ip_bindings_; }
     std::size_t capacity() const { return capacity_; }

@@ -22,7 +22,7 @@ enum class PuntKind : std::uint8_t {
     dns,         // UDP 53 (and mDNS 5353, LLMNR 5355), either way
     tls_hello,   // TCP, a TLS handshake record holding a ClientHello, from the device
     tls_server,  // TCP, a TLS handshake record holding a ServerHello (+ Certificate), from it
-    banner,      // TCP, an HTTP/RTSP response from the device's ports 80, 554, 8000, 37777
+    banner,      // TCP, an HTTP/RTSP response from its ports 80, 554, 8000, 8080, 37777
     arp,         // ARP from the device: the address it uses (IP binding), no parser
 };
 
