@@ -29,7 +29,7 @@ struct ExceptionInfo {
     MacAddress mac;
     std::string until;
     std::string reason;
-    bool active = false;  // not yet expired at compile time
+    bool active = false;          // not yet expired at compile time
     std::int64_t expires_at = 0;  // unix seconds: the end of the `until` day, UTC
 
     // An exception that was active when compiled and has run out by `now_unix`: the policy
