@@ -845,21 +845,7 @@ void Appliance::log_changes(const std::vector<VerdictChange>& changes) {
         for (const auto& ip : d.ips)
             ev.value(ip);
         ev.end_array();
-        ev.key("evidence").begin_array();
-        for (const auto& e : d.evidence)
-            ev.begin_object()
-                .field("signal", e.signal)
-                .field("value", e.value)
-                .field("detail", e.detail)
-                .end_object();
-        for (const auto& e : d.protocol_evidence)
-            ev.begin_object()
-                .field("signal", e.protocol)
-                .field("value", e.field + "=" + e.value)
-                .field("detail", e.vendor + ", " + std::string(policy::to_string(e.strength)) +
-                                     ": " + e.signature + " (" + e.source + ")")
-                .end_object();
-        ev.end_array();
+        write_evidence(ev, d, false);
         if (!d.protocol_vendor.empty()) ev.field("protocol_vendor", d.protocol_vendor);
         if (d.white_label_suspect) ev.field("white_label_suspect", true);
         if (!d.model.empty()) ev.field("model", d.model);
@@ -989,22 +975,7 @@ void write_device(JsonWriter& w, const Device& d) {
     for (const auto& ip : d.ips)
         w.value(ip);
     w.end_array();
-    w.key("evidence").begin_array();
-    for (const auto& e : d.evidence)
-        w.begin_object()
-            .field("signal", e.signal)
-            .field("value", e.value)
-            .field("detail", e.detail)
-            .end_object();
-    for (const auto& e : d.protocol_evidence)
-        w.begin_object()
-            .field("signal", e.protocol)
-            .field("value", e.field + "=" + e.value)
-            .field("detail", e.vendor + ", " + std::string(policy::to_string(e.strength)) + ": " +
-                                 e.signature + " (" + e.source + ")")
-            .field("time", rfc3339(e.time))
-            .end_object();
-    w.end_array();
+    write_evidence(w, d, true);
     w.field("protocol_vendor", d.protocol_vendor)
         .field("white_label_suspect", d.white_label_suspect)
         .field("model", d.model)

@@ -79,9 +79,7 @@ void AuditReport::add_protocol_findings(const DeviceRegistry& registry) {
         if (it == devices_.end()) continue;
         AuditDevice& d = it->second;
         for (const auto& e : rd.protocol_evidence)
-            d.evidence.push_back({e.protocol, e.field + "=" + e.value, e.frame,
-                                  e.vendor + ", " + std::string(policy::to_string(e.strength)) +
-                                      ": " + e.signature + " (" + e.source + ")"});
+            d.evidence.push_back({e.protocol, e.field + "=" + e.value, e.frame, describe(e)});
         d.model = rd.model;
         d.serial = rd.serial;
         d.firmware = rd.firmware;

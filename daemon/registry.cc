@@ -5,6 +5,7 @@
 #include <optional>
 #include <stdexcept>
 
+#include "daemon/event_log.h"
 #include "daemon/json_reader.h"
 #include "daemon/json_writer.h"
 
@@ -276,6 +277,30 @@ bool DeviceRegistry::note_address(std::uint64_t mac, std::uint16_t vlan, std::in
     if (d.ips.size() >= kMaxIpsPerDevice) d.ips.erase(d.ips.begin());
     d.ips.push_back(ip);
     return true;
+}
+
+std::string describe(const ProtocolEvidence& e) {
+    return e.vendor + ", " + std::string(policy::to_string(e.strength)) + ": " + e.signature +
+           " (" + e.source + ")";
+}
+
+void write_evidence(JsonWriter& w, const Device& d, bool with_time) {
+    w.key("evidence").begin_array();
+    for (const auto& e : d.evidence)
+        w.begin_object()
+            .field("signal", e.signal)
+            .field("value", e.value)
+            .field("detail", e.detail)
+            .end_object();
+    for (const auto& e : d.protocol_evidence) {
+        w.begin_object()
+            .field("signal", e.protocol)
+            .field("value", e.field + "=" + e.value)
+            .field("detail", describe(e));
+        if (with_time) w.field("time", rfc3339(e.time));
+        w.end_object();
+    }
+    w.end_array();
 }
 
 void DeviceRegistry::touch(std::uint64_t mac, std::uint16_t vlan, std::int64_t last_seen) {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "daemon/evidence.h"
+#include "daemon/json_writer.h"
 #include "policy/snapshot.h"
 
 namespace camfence::daemon {
@@ -136,5 +137,13 @@ class DeviceRegistry {
 };
 
 std::optional<policy::DeviceClass> parse_device_class(std::string_view text);
+
+// "dahua, strong: dhip method equals \"...\" (source)": a protocol evidence entry for people.
+std::string describe(const ProtocolEvidence& e);
+
+// The "evidence" array of a device as operators see it (control socket, event log): the
+// registry and exception entries, then the protocol evidence, each {signal, value, detail}
+// (protocol entries with their time when `with_time`).
+void write_evidence(JsonWriter& w, const Device& d, bool with_time);
 
 }  // namespace camfence::daemon
