@@ -9,6 +9,7 @@
 #include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
 #include <rte_ring_elem.h>
+#include <sys/stat.h>
 #include <systemd/sd-daemon.h>
 
 #include <prometheus/exposer.h>
@@ -23,6 +24,7 @@
 #include <iostream>
 #include <map>
 #include <mutex>
+#include <optional>
 
 #include "daemon/control_server.h"
 #include "daemon/event_log.h"
@@ -56,6 +58,11 @@ std::int64_t unix_now() {
     return static_cast<std::int64_t>(std::time(nullptr));
 }
 
+double precise_now() {
+    return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
 std::string ip_text(const dataplane::DeviceReport& r) {
     char buf[INET6_ADDRSTRLEN] = {};
     if (r.ip_version == 4) inet_ntop(AF_INET, r.ip, buf, sizeof buf);
@@ -71,6 +78,30 @@ std::string slot_action(const PolicySnapshot& s, std::size_t slot) {
     if (slot == s.slot_default()) return std::string(policy::to_string(s.default_action));
     if (slot == s.slot_non_camera()) return "forward";
     return "drop";
+}
+
+// The zone a prohibited_forwarded counter bucket stands for (dataplane::zone_bucket()).
+std::string zone_bucket_name(const PolicySnapshot& s, std::size_t bucket) {
+    if (bucket == dataplane::kOutsideZoneBucket) return "(outside)";
+    if (bucket == dataplane::kUnreadableZoneBucket) return "(unreadable)";
+    if (bucket == dataplane::kLastNamedZoneBucket && s.zone_names.size() > bucket + 1)
+        return "(zones " + std::to_string(bucket + 1) + "+)";
+    return bucket < s.zone_names.size() ? s.zone_names[bucket] : "(unknown)";
+}
+
+// The vendor a device counts under in the metrics: the one its protocol evidence proves if
+// that is what made it prohibited (a white-label camera), else its OUI's.
+std::string metric_vendor(const Device& d) {
+    if (d.verdict() == DeviceClass::prohibited && !d.protocol_vendor.empty())
+        return d.protocol_vendor;
+    return d.vendor;
+}
+
+// Last modification of a file in unix seconds, or nullopt if it cannot be read.
+std::optional<double> file_mtime(const std::string& path) {
+    struct stat st {};
+    if (path.empty() || ::stat(path.c_str(), &st) != 0) return std::nullopt;
+    return static_cast<double>(st.st_mtim.tv_sec) + static_cast<double>(st.st_mtim.tv_nsec) / 1e9;
 }
 
 struct Totals {
@@ -144,6 +175,7 @@ class Appliance {
     std::string policy_source_ = "configured";  // or "last-good"
     std::uint64_t generation_ = 0;
     std::int64_t policy_loaded_at_ = 0;
+    double policy_read_at_ = 0;  // just before its files were read: newer files are unread
     std::uint64_t reloads_ok_ = 0, reloads_failed_ = 0;
     std::int64_t last_reload_at_ = 0;
     std::map<std::string, policy::OuiRegistry> oui_registries_;  // by directory
@@ -184,6 +216,8 @@ class Appliance {
     std::array<std::uint64_t, policy::kActionCount> folded_actions_{};
     std::shared_ptr<const PolicySnapshot> metrics_policy_;
     std::map<std::pair<std::string, std::string>, std::uint64_t> device_counts_;  // class, vendor
+    std::map<std::string, std::uint64_t> folded_prohibited_forwarded_;            // zone -> frames
+    std::map<std::string, std::uint64_t> prohibited_detected_;  // vendor -> devices
     std::uint64_t refused_total_ = 0;
     std::uint64_t suspect_count_ = 0;
 
@@ -443,6 +477,7 @@ void write_errors(JsonWriter& w, const policy::PolicyError& e) {
 }  // namespace
 
 void Appliance::load_initial_policy() {
+    const double read_at = precise_now();
     std::int64_t now = unix_now();
     try {
         policy_ = std::make_unique<LoadedState>(load_policy_files(cfg_.policy, {}, now));
@@ -472,6 +507,7 @@ void Appliance::load_initial_policy() {
     }
     generation_ = 1;
     policy_loaded_at_ = now;
+    policy_read_at_ = read_at;
     last_reload_at_ = now;
     std::lock_guard lock(mu_);
     metrics_policy_ = policy_->snapshot;
@@ -504,6 +540,7 @@ void Appliance::save_last_good(const LoadedState& st) {
 }
 
 std::string Appliance::reload(const std::string& trigger) {
+    const double read_at = precise_now();
     std::int64_t now = unix_now();
     JsonWriter reply;
     reply.begin_object();
@@ -515,6 +552,7 @@ std::string Appliance::reload(const std::string& trigger) {
         ++reloads_ok_;
         last_reload_at_ = now;
         policy_loaded_at_ = now;
+        policy_read_at_ = read_at;
         try {
             save_last_good(*policy_);
         } catch (const std::exception& e) {
@@ -661,6 +699,9 @@ void Appliance::fold_bank(unsigned bank, const PolicySnapshot& s, unsigned next_
         }
         for (int a = 0; a < policy::kActionCount; ++a)
             folded_actions_[a] += c.action_frames[a];
+        for (std::size_t b = 0; b < dataplane::kZoneBuckets; ++b)
+            if (c.prohibited_forwarded[b])
+                folded_prohibited_forwarded_[zone_bucket_name(s, b)] += c.prohibited_forwarded[b];
         // Anomaly and failure counts are summed over both banks at report time; keep them.
         WorkerCounters kept{};
         kept.anomalies = c.anomalies;
@@ -829,6 +870,10 @@ void Appliance::log_changes(const std::vector<VerdictChange>& changes) {
     for (const auto& c : changes) {
         const Device& d = registry_.devices().at(dataplane::device_key(c.mac, c.vlan));
         const bool bad = c.to == DeviceClass::prohibited;
+        if (bad && c.from != DeviceClass::prohibited) {
+            std::lock_guard lock(mu_);
+            ++prohibited_detected_[metric_vendor(d)];
+        }
         auto ev =
             EventLog::begin(c.from ? "verdict_change" : "device_new", bad ? "warning" : "info");
         ev.field("mac", policy::MacAddress{c.mac}.to_string()).field("vlan", unsigned{c.vlan});
@@ -883,7 +928,7 @@ void Appliance::persist_registry() {
 void Appliance::update_device_counts() {
     std::map<std::pair<std::string, std::string>, std::uint64_t> counts;
     for (const auto& [key, d] : registry_.devices())
-        ++counts[{std::string(policy::to_string(d.verdict())), d.vendor}];
+        ++counts[{std::string(policy::to_string(d.verdict())), metric_vendor(d)}];
     std::uint64_t suspects = 0;
     for (const auto& [key, d] : registry_.devices())
         suspects += d.white_label_suspect;
@@ -1293,6 +1338,35 @@ std::vector<prometheus::MetricFamily> Appliance::collect() {
         dev.add({{"class", k.first}, {"vendor", k.second}}, static_cast<double>(n));
     out.push_back(dev.take());
 
+    FamilyBuilder detected("camfence_prohibited_detected_total",
+                           "Devices this process judged prohibited (first sight, evidence or a "
+                           "policy change), by vendor",
+                           MetricType::Counter);
+    std::map<std::string, std::uint64_t> detections = prohibited_detected_;
+    for (const auto& v : s.vendors)
+        if (v.prohibited) detections[v.id];  // zero: the first detection is an increase
+    for (const auto& [vendor, n] : detections)
+        detected.add({{"vendor", vendor}}, static_cast<double>(n));
+    out.push_back(detected.take());
+
+    // Frames of prohibited devices the policy forwarded, by the zone they went to or came
+    // from: a policy gap. Every zone of the policy has a series, zero until it happens.
+    std::map<std::string, std::uint64_t> gap = folded_prohibited_forwarded_;
+    for (std::size_t b = 0; b < dataplane::kZoneBuckets; ++b) {
+        if (b < dataplane::kLastNamedZoneBucket && b >= s.zone_names.size()) continue;
+        std::uint64_t n = 0;
+        for (auto& w : workers_)
+            n += dataplane::read_counter(w->counters[bank_]->prohibited_forwarded[b]);
+        gap[zone_bucket_name(s, b)] += n;
+    }
+    FamilyBuilder gapf("camfence_prohibited_forwarded_frames_total",
+                       "Frames to or from prohibited devices that the policy forwarded, by the "
+                       "peer's zone (a policy gap)",
+                       MetricType::Counter);
+    for (const auto& [zone, n] : gap)
+        gapf.add({{"zone", zone}}, static_cast<double>(n));
+    out.push_back(gapf.take());
+
     FamilyBuilder gen("camfence_policy_generation", "Policy loads since start (1 = the first)",
                       MetricType::Gauge);
     gen.add({}, static_cast<double>(generation_));
@@ -1306,6 +1380,27 @@ std::vector<prometheus::MetricFamily> Appliance::collect() {
                        "When the policy was last (re)loaded or a reload failed", MetricType::Gauge);
     last.add({}, static_cast<double>(last_reload_at_));
     out.push_back(last.take());
+    FamilyBuilder loaded("camfence_policy_loaded_timestamp_seconds",
+                         "When the files of the policy in force were read", MetricType::Gauge);
+    loaded.add({}, policy_read_at_);
+    out.push_back(loaded.take());
+    // Compared with the load time, these say whether an edit is waiting for a reload.
+    FamilyBuilder mtime("camfence_policy_file_mtime_seconds",
+                        "Last modification of the configured policy file and of its catalog",
+                        MetricType::Gauge);
+    if (auto t = file_mtime(cfg_.policy)) mtime.add({{"file", "policy"}}, *t);
+    if (auto t = file_mtime(s.catalog_path)) mtime.add({{"file", "catalog"}}, *t);
+    out.push_back(mtime.take());
+    FamilyBuilder expiry("camfence_exception_expiry_timestamp_seconds",
+                         "When each active exception of the policy runs out (end of its "
+                         "`until` day, UTC)",
+                         MetricType::Gauge);
+    for (const auto& e : s.exceptions)
+        if (e.active)
+            expiry.add({{"mac", e.mac.to_string()}, {"reason", e.reason}},
+                       static_cast<double>(e.expires_at));
+    out.push_back(expiry.take());
+
     FamilyBuilder fallback("camfence_policy_fallback",
                            "1 while the last good policy is enforced because the configured "
                            "file was rejected at start-up",

@@ -6,11 +6,26 @@
 #include <cstdint>
 
 #include "policy/types.h"
+#include "policy/zone_map.h"
 
 namespace camfence::dataplane {
 
 // One slot per rule, then default, non-camera, malformed (PolicySnapshot::slot_count()).
 inline constexpr std::size_t kMaxSlots = policy::kMaxRules + 3;
+
+// Frames of a prohibited device that the policy forwarded (a policy gap), by the peer's zone:
+// buckets 0..kZoneBuckets-4 are zones by index (the last of them also takes every zone past
+// it), then "in no zone / no address" and "address unreadable".
+inline constexpr std::size_t kZoneBuckets = 256;
+inline constexpr std::size_t kLastNamedZoneBucket = kZoneBuckets - 3;
+inline constexpr std::size_t kOutsideZoneBucket = kZoneBuckets - 2;
+inline constexpr std::size_t kUnreadableZoneBucket = kZoneBuckets - 1;
+
+inline constexpr std::size_t zone_bucket(std::uint16_t zone) noexcept {
+    if (zone == policy::kNoZone) return kOutsideZoneBucket;
+    if (zone == policy::kUnknownZone) return kUnreadableZoneBucket;
+    return zone < kLastNamedZoneBucket ? zone : kLastNamedZoneBucket;
+}
 
 struct alignas(64) WorkerCounters {
     struct Slot {
@@ -24,6 +39,7 @@ struct alignas(64) WorkerCounters {
     std::uint64_t fragments = 0;
     std::uint64_t quarantine_no_room = 0;  // no headroom to insert a tag: dropped instead
     std::uint64_t tx_failed = 0;           // egress queue full: freed
+    std::array<std::uint64_t, kZoneBuckets> prohibited_forwarded{};  // by zone_bucket()
 };
 
 // Reads a counter another lcore is writing: a relaxed atomic load of the aligned 64-bit word,

@@ -148,6 +148,9 @@ void process(const BurstContext& ctx, rte_mbuf* const* frames, std::uint16_t n, 
         c.slots[v.slot].bytes += bytes;
         c.action_frames[a] += 1;
         c.action_bytes[a] += bytes;
+        if (v.device_class == policy::DeviceClass::prohibited && v.action == Action::forward)
+            [[unlikely]]
+            ++c.prohibited_forwarded[zone_bucket(v.zone)];
         if (f.flags) [[unlikely]] {
             c.anomalies +=
                 (f.flags & (kTruncated | kBadHeader | kTooManyTags | kTooManyExtHeaders)) != 0;

@@ -10,6 +10,7 @@ one the test made, and the counters can be checked exactly.
 Runs as root (creates namespaces, reserves hugepages); the tests run in file order and share
 one lab. Environment: CAMFENCED, CAMFENCECTL (binaries), PROMTOOL (optional path).
 """
+import datetime
 import json
 import os
 import re
@@ -621,3 +622,161 @@ def test_a_white_label_camera_is_blocked_once_it_announces_itself(daemon):
     assert delta(before, after, 'camfence_fingerprint_frames_total{result="punted"}') >= 1
     events = [json.loads(l) for l in (daemon.state / "events.jsonl").read_text().splitlines()]
     assert any(e["event"] == "white_label_suspect" and e["mac"] == axis["mac"] for e in events)
+
+
+# --------------------------------------------------------------------------------------
+# The shipped Grafana dashboard and Prometheus alert rules against a real Prometheus that
+# scrapes this camfenced with the shipped scrape example. Last: it changes the policy.
+
+ALERTS = ROOT / "config" / "prometheus" / "alerts.yml"
+SCRAPE = ROOT / "config" / "prometheus" / "scrape.yml"
+DASHBOARD = ROOT / "config" / "grafana" / "camfence.json"
+EXCEPTED_MAC = "44:47:cc:00:00:99"  # a Hikvision MAC no lab host uses
+
+
+class Prometheus:
+    def __init__(self, workdir, port=19091):
+        self.dir, self.port = Path(workdir), port
+        prom = shutil.which("prometheus")
+        assert prom, "prometheus missing (Debian package prometheus): scripts/deps.sh installs it"
+        # The shipped example, pointed at this daemon, the repo's rules and a 1 s cadence.
+        cfg = (SCRAPE.read_text()
+               .replace("scrape_interval: 15s", "scrape_interval: 1s")
+               .replace("evaluation_interval: 15s", "evaluation_interval: 1s")
+               .replace("127.0.0.1:9720", f"127.0.0.1:{METRICS_PORT}")
+               .replace("site: whitehall-3", "site: camfence-e2e")
+               .replace("/usr/share/camfence/prometheus/alerts.yml", str(ALERTS)))
+        assert "camfence-e2e" in cfg and str(ALERTS) in cfg and "1s" in cfg
+        (self.dir / "prometheus.yml").write_text(cfg)
+        self.log = open(self.dir / "prometheus.log", "w")
+        self.proc = subprocess.Popen(
+            [prom, f"--config.file={self.dir / 'prometheus.yml'}",
+             f"--storage.tsdb.path={self.dir / 'data'}",
+             f"--web.listen-address=127.0.0.1:{port}"],
+            stdout=self.log, stderr=subprocess.STDOUT)
+
+    def api(self, path, **params):
+        url = f"http://127.0.0.1:{self.port}/api/v1/{path}"
+        if params:
+            url += "?" + urllib.parse.urlencode(params)
+        with urllib.request.urlopen(url, timeout=5) as r:
+            reply = json.load(r)
+        assert reply["status"] == "success", reply
+        return reply["data"]
+
+    def query(self, q):
+        return self.api("query", query=q)["result"]
+
+    def wait(self, what, predicate, timeout=60):
+        deadline, last = time.time() + timeout, None
+        while time.time() < deadline:
+            try:
+                last = predicate()
+                if last:
+                    return last
+            except OSError as e:  # not listening yet
+                last = e
+            time.sleep(0.5)
+        raise AssertionError(f"{what}: {last}\n{self.output()[-3000:]}")
+
+    def output(self):
+        return (self.dir / "prometheus.log").read_text()
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(timeout=30)
+        self.log.close()
+
+
+def dashboard_queries():
+    """Every PromQL expression of the dashboard, with Grafana's variables filled in as an
+    "All" selection and a 30 s rate window would."""
+    d = json.loads(DASHBOARD.read_text())
+    for p in d["panels"]:
+        for t in p.get("targets", []):
+            expr = (t["expr"].replace("$__rate_interval", "30s").replace("$__range", "10m")
+                    .replace("$site", ".*").replace("$instance", ".*"))
+            yield p["title"], expr
+
+
+def test_dashboard_and_alerts_against_a_real_prometheus(daemon, tmp_path):
+    hik = CAMS["hik"]
+    until = (datetime.date.today() + datetime.timedelta(days=7)).isoformat()
+    exception = (f'exceptions:\n  - {{mac: "{EXCEPTED_MAC}", until: {until}, '
+                 'reason: "e2e pending removal"}\n')
+    daemon.policy.write_text(policy_text() + exception)
+    assert daemon.ctl("reload")[1]["ok"]
+    prom = Prometheus(tmp_path)
+    try:
+        prom.wait("camfenced scraped", lambda: [r for r in prom.query('up{job="camfence"}')
+                                                if r["value"][1] == "1"])
+        # Samples enough for rate() over 30 s windows to have two points, and a baseline
+        # for the increases the alerts look for.
+        prom.wait("five scrapes", lambda: len(prom.query(
+            'camfence_build_info[30s]')[0]["values"]) >= 5, timeout=30)
+
+        # Events for the alerts to see, while Prometheus watches:
+        # - the Hikvision camera stops being prohibited (policy, then clear), and becomes so
+        #   again under a policy that forwards prohibited devices: a new prohibited device
+        #   and a policy gap toward the core zone;
+        daemon.policy.write_text(policy_text(prohibited="dahua"))
+        assert daemon.ctl("reload")[1]["ok"]
+        assert daemon.ctl("clear", hik["mac"])[1]["ok"]
+        daemon.policy.write_text(policy_text(prohibited_action="forward") + exception)
+        assert daemon.ctl("reload")[1]["ok"]
+        assert daemon.devices()[hik["mac"]]["verdict"] == "prohibited"
+        assert ping(hik["ns"], CORE["ip"], count=3)  # forwarded: the gap
+        m = daemon.metrics()
+        assert m['camfence_prohibited_forwarded_frames_total{zone="core"}'] >= 3
+        # - a rejected reload, whose broken file then waits unreloaded.
+        daemon.policy.write_text(policy_text().replace("action: drop}", "action: allow}"))
+        assert daemon.ctl("reload", check=False)[0] == 1
+
+        def alerts():
+            return {(a["labels"]["alertname"], a["state"]): a["labels"]
+                    for a in prom.api("alerts")["alerts"]}
+
+        want = {("CamfenceProhibitedDeviceAppeared", "firing"): {"vendor": "hikvision"},
+                ("CamfenceProhibitedTrafficForwarded", "firing"): {"zone": "core"},
+                ("CamfencePolicyReloadFailed", "firing"): {},
+                ("CamfenceExceptionExpiringSoon", "firing"): {"mac": EXCEPTED_MAC,
+                                                              "reason": "e2e pending removal"},
+                # `for: 10m`: pending, which shows the file-newer-than-load comparison works.
+                ("CamfencePolicyNotReloaded", "pending"): {}}
+        got = prom.wait("the alerts", lambda: (lambda a: a if set(want) <= set(a) else None)(
+            alerts()), timeout=60)
+        for key, labels in want.items():
+            assert got[key]["site"] == "camfence-e2e", got[key]
+            for k, v in labels.items():
+                assert got[key][k] == v, (key, got[key])
+        # Nothing else fires: the exporter is up, no port misses, the table is nearly empty.
+        quiet = {"CamfenceExporterDown", "CamfenceExporterAbsent", "CamfenceRxMissed",
+                 "CamfenceDeviceTableNearlyFull", "CamfencePolicyFallback",
+                 "CamfenceFingerprintShedding"}
+        assert not quiet & {name for name, _ in got}, got
+
+        # Every alert rule was evaluated by the server without error, and every expression
+        # also evaluates on its own through the query API.
+        rules = [r for g in prom.api("rules")["groups"] for r in g["rules"]]
+        shipped = re.findall(r"^\s+- alert: (\w+)", ALERTS.read_text(), re.M)
+        assert sorted(r["name"] for r in rules) == sorted(shipped)
+        for r in rules:
+            assert r["health"] == "ok" and not r.get("lastError"), r
+            prom.api("query", query=r["query"])
+
+        # Every dashboard query returns at least one series.
+        empty = [(title, expr) for title, expr in dashboard_queries() if not prom.query(expr)]
+        assert not empty, empty
+        assert len(list(dashboard_queries())) >= 20
+        # The variables' label_values() find this site and instance.
+        assert "camfence-e2e" in prom.api("label/site/values", **{"match[]": "camfence_build_info"})
+        assert f"127.0.0.1:{METRICS_PORT}" in prom.api(
+            "label/instance/values", **{"match[]": 'camfence_build_info{site=~".*"}'})
+        # A few panels, by value: the white-label "Axis" camera counts under Dahua.
+        vendors = {r["metric"].get("vendor", ""): float(r["value"][1]) for r in prom.query(
+            'sum by (vendor) (camfence_devices{class="prohibited"})')}
+        assert vendors.get("hikvision") == 1 and vendors.get("dahua") == 1, vendors
+    finally:
+        prom.stop()
+        daemon.policy.write_text(policy_text())
+        daemon.ctl("reload", check=False)
