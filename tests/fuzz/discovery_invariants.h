@@ -13,6 +13,7 @@
 
 #include "dataplane/fingerprint/discovery.h"
 #include "dataplane/fingerprint/observation.h"
+#include "tests/fixtures/utf8_check.h"
 
 namespace camfence::fuzz {
 
@@ -20,26 +21,13 @@ inline void check(bool ok) {
     if (!ok) __builtin_trap();
 }
 
-// Independent of printable(): well-formed UTF-8 (no overlong forms, surrogates or values past
-// U+10FFFF) without C0/C1 controls or DEL.
-inline bool clean_utf8(std::string_view s) {
-    for (std::size_t i = 0; i < s.size();) {
-        auto c = static_cast<unsigned char>(s[i]);
-        std::size_t n = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : 4;
-        if ((c & 0xF8) == 0xF8 || (c & 0xC0) == 0x80 || i + n > s.size()) return false;
-        std::uint32_t cp = n == 1 ? c : c & (0x7F >> n);
-        for (std::size_t k = 1; k < n; ++k) {
-            auto b = static_cast<unsigned char>(s[i + k]);
-            if ((b & 0xC0) != 0x80) return false;
-            cp = cp << 6 | (b & 0x3F);
-        }
-        const std::uint32_t min_for_length[] = {0, 0, 0x80, 0x800, 0x10000};
-        if (cp < min_for_length[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
-        if (cp < 0x20 || (cp >= 0x7F && cp < 0xA0)) return false;
-        i += n;
-    }
-    return true;
+// Whether `part` is a view inside `whole` (an empty view is anywhere).
+inline bool inside(std::string_view part, std::string_view whole) {
+    if (part.empty()) return true;
+    return part.data() >= whole.data() && part.data() + part.size() <= whole.data() + whole.size();
 }
+
+using camfence::testing::clean_utf8;
 
 using DiscoveryParser = bool (*)(fingerprint::Bytes, std::vector<fingerprint::Observation>&);
 

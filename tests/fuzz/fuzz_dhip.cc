@@ -18,11 +18,7 @@ namespace {
 
 namespace fp = camfence::fingerprint;
 using camfence::fuzz::check;
-
-bool inside(std::string_view part, std::string_view whole) {
-    if (part.empty()) return true;
-    return part.data() >= whole.data() && part.data() + part.size() <= whole.data() + whole.size();
-}
+using camfence::fuzz::inside;
 
 void check_scanner(std::string_view text) {
     fp::JsonScanner json(text);

@@ -14,6 +14,7 @@
 
 #include "daemon/json_reader.h"
 #include "daemon/json_writer.h"
+#include "tests/fixtures/utf8_check.h"
 
 namespace {
 
@@ -28,25 +29,7 @@ void check(bool ok) {
     if (!ok) __builtin_trap();
 }
 
-// Independent of the parser's own check: decodes each sequence and rejects overlong forms,
-// surrogates and anything past U+10FFFF.
-bool valid_utf8(std::string_view s) {
-    for (std::size_t i = 0; i < s.size();) {
-        auto c = static_cast<unsigned char>(s[i]);
-        std::size_t n = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : 4;
-        if ((c & 0xF8) == 0xF8 || (c & 0xC0) == 0x80 || i + n > s.size()) return false;
-        std::uint32_t cp = n == 1 ? c : c & (0x7F >> n);
-        for (std::size_t k = 1; k < n; ++k) {
-            auto b = static_cast<unsigned char>(s[i + k]);
-            if ((b & 0xC0) != 0x80) return false;
-            cp = cp << 6 | (b & 0x3F);
-        }
-        const std::uint32_t min_for_length[] = {0, 0, 0x80, 0x800, 0x10000};
-        if (cp < min_for_length[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
-        i += n;
-    }
-    return true;
-}
+using camfence::testing::valid_utf8;
 
 // Walks the value checking the invariants; returns its nesting depth.
 std::size_t walk(const JsonValue& v) {
