@@ -15,6 +15,13 @@ PACKAGES=(
   python3-scapy python3-pytest tcpdump iproute2 ethtool kmod procps util-linux curl
   # promtool (lints the metrics exposition; the e2e tests also run a Prometheus server)
   prometheus
+  # the Debian package (tests/packaging): CPack's dependency scan (dpkg-shlibdeps, file),
+  # lintian, a throwaway root (debootstrap), systemd-analyze for the unit, man for the pages,
+  # logrotate -d for its snippet, strace for the unit's sandbox
+  dpkg-dev file lintian debootstrap debian-archive-keyring systemd man-db python3-yaml
+  logrotate strace
+  # tests/fixtures/make_fingerprint_stream_vectors.py (the TLS certificate vectors)
+  python3-cryptography
 )
 
 missing=()
