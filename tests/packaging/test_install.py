@@ -24,7 +24,9 @@ CACHE_DIR = Path(os.environ.get("CAMFENCE_TEST_CACHE", "/var/cache/camfence-test
 CHROOT_ENV = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8",
               "DEBIAN_FRONTEND": "noninteractive", "HOME": "/root"}
 CONFFILES = {"/etc/camfence/camfence.yaml", "/etc/camfence/policy.yaml", "/etc/logrotate.d/camfence"}
+# What `systemctl enable camfenced` creates ([Install] WantedBy= and Alias=).
 WANTS_LINK = "etc/systemd/system/multi-user.target.wants/camfenced.service"
+ALIAS_LINK = "etc/systemd/system/camfence.service"
 
 
 def apt_mirrors(suite):
@@ -204,22 +206,25 @@ def test_conffiles_are_registered(root):
 
 def test_service_is_installed_disabled(root):
     assert (root / "lib/systemd/system/camfenced.service").is_file()
-    assert not (root / WANTS_LINK).is_symlink(), "a first install must not enable the service"
+    for link in (WANTS_LINK, ALIAS_LINK):
+        assert not (root / link).is_symlink(), "a first install must not enable the service"
     # ...but deb-systemd-helper knows it, so a purge removes the enablement an admin adds.
     state = root / "var/lib/systemd/deb-systemd-helper-enabled/camfenced.service.dsh-also"
-    assert "/" + WANTS_LINK in state.read_text()
+    recorded = state.read_text().split()
+    assert "/" + WANTS_LINK in recorded and "/" + ALIAS_LINK in recorded, recorded
 
 
 def test_reinstall_keeps_local_changes_and_enablement(root, deb_in_root):
     policy = root / "etc/camfence/policy.yaml"
     changed = policy.read_text() + "# local change\n"
     policy.write_text(changed)
-    (root / WANTS_LINK).parent.mkdir(parents=True, exist_ok=True)
-    os.symlink("/lib/systemd/system/camfenced.service", root / WANTS_LINK)  # systemctl enable
+    for link in (WANTS_LINK, ALIAS_LINK):  # systemctl enable, as systemd is not installed
+        (root / link).parent.mkdir(parents=True, exist_ok=True)
+        os.symlink("/lib/systemd/system/camfenced.service", root / link)
     chroot(root, "dpkg", "-i", deb_in_root)
     assert status(root) == f"install ok installed {VERSION}"
     assert policy.read_text() == changed
-    assert (root / WANTS_LINK).is_symlink()
+    assert (root / WANTS_LINK).is_symlink() and (root / ALIAS_LINK).is_symlink()
     chroot(root, "camfenced", "--check", "--config", "/etc/camfence/camfence.yaml")
 
 
@@ -239,6 +244,6 @@ def test_purge_removes_everything(root):
     assert chroot(root, "dpkg-query", "-W", "camfence", check=False).returncode != 0 or \
         status(root).startswith("unknown ok not-installed")
     for path in ("etc/camfence", "etc/logrotate.d/camfence", "var/lib/camfence",
-                 "usr/share/camfence", WANTS_LINK,
+                 "usr/share/camfence", WANTS_LINK, ALIAS_LINK,
                  "etc/systemd/system/camfenced.service"):
         assert not (root / path).exists() and not (root / path).is_symlink(), path
