@@ -351,3 +351,15 @@ def test_logrotate_snippet_parses(root, tmp_path):
              str(root / "etc/logrotate.d/camfence")], check=False)
     assert r.returncode == 0 and "error" not in r.stderr.lower(), r.stderr
     assert "/var/lib/camfence/events.jsonl" in r.stderr
+
+
+def test_config_man_page_names_every_key():
+    """camfence.yaml(5) documents every key daemon/app_config.cc accepts (its expect_map
+    lists), so a new key cannot ship undocumented."""
+    source = (SOURCE_DIR / "daemon/app_config.cc").read_text()
+    lists = re.findall(r"expect_map\(.*?\{([^}]*)\}", source, re.S)
+    keys = {k for body in lists for k in re.findall(r'"([a-z_]+)"', body)}
+    assert len(lists) >= 4 and {"dataplane", "ports", "socket", "policy"} <= keys, lists
+    page = (SOURCE_DIR / "packaging/man/camfence.yaml.5").read_text().replace("\\-", "-")
+    missing = sorted(k for k in keys if not re.search(rf"(?<![\w-]){k}(?![\w-])", page))
+    assert missing == [], f"camfence.yaml(5) does not document {missing}"
