@@ -85,7 +85,8 @@ bool known_verdict(const std::string& v) {
 
 // The socket path: --socket, else the config's control.socket (--config FILE, or the default
 // config if it exists), else the default path. nullopt (after saying why) if --config FILE
-// cannot be read; an unreadable default config falls back to the default path silently.
+// cannot be read; an unreadable default config falls back to the default path, with a
+// warning (the daemon may listen elsewhere).
 std::optional<std::string> socket_path(const Options& o) {
     if (o.socket) return *o.socket;
     if (o.config) {
@@ -103,10 +104,17 @@ std::optional<std::string> socket_path(const Options& o) {
     }
     std::error_code ec;
     if (std::filesystem::exists(daemon::kDefaultConfigPath, ec)) {
+        std::string why;
         try {
             return daemon::load_app_config(daemon::kDefaultConfigPath).socket;
-        } catch (const std::exception&) {
+        } catch (const policy::PolicyError& e) {
+            why = e.diagnostics().empty() ? e.what() : e.diagnostics().front().to_string();
+        } catch (const std::exception& e) {
+            why = e.what();
         }
+        std::cerr << "camfencectl: warning: cannot read the socket path from "
+                  << daemon::kDefaultConfigPath << " (" << why << "); trying "
+                  << daemon::kDefaultSocketPath << "\n";
     }
     return std::string(daemon::kDefaultSocketPath);
 }

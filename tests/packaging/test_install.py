@@ -172,6 +172,28 @@ def test_versions(root):
     assert chroot(root, "camfencectl", "--version").stdout.strip() == f"camfencectl {VERSION}"
 
 
+def test_camfencectl_finds_the_socket_in_the_installed_config(root):
+    config = root / "etc/camfence/camfence.yaml"
+    shipped = config.read_text()
+    try:
+        # No daemon runs in the root: camfencectl names the socket it tried, the shipped one.
+        r = chroot(root, "camfencectl", "status", check=False)
+        assert r.returncode == 2 and "cannot connect to /run/camfence/control.sock" in r.stderr, r
+        assert "warning" not in r.stderr
+        config.write_text(shipped.replace("/run/camfence/control.sock", "/run/camfence/site.sock"))
+        r = chroot(root, "camfencectl", "status", check=False)
+        assert "cannot connect to /run/camfence/site.sock" in r.stderr, r
+        # A broken config: said so, with the place, before falling back to the default path.
+        config.write_text(shipped.replace("control:", "control: [", 1))
+        r = chroot(root, "camfencectl", "status", check=False)
+        assert r.returncode == 2, r
+        assert ("camfencectl: warning: cannot read the socket path from "
+                "/etc/camfence/camfence.yaml (/etc/camfence/camfence.yaml:") in r.stderr, r
+        assert "cannot connect to /run/camfence/control.sock" in r.stderr, r
+    finally:
+        config.write_text(shipped)
+
+
 def test_offline_audit_runs_on_the_installed_dpdk(root):
     # EAL needs /proc and /sys (lcores, hugepages); mounted for this step only.
     shutil.copy(SOURCE_DIR / "config/samples/site-edge.pcap", root / "tmp/site-edge.pcap")
