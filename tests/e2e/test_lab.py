@@ -526,6 +526,25 @@ def test_start_up_errors_are_clear_and_leave_nothing(daemon, tmp_path):
     assert not d2.socket.exists()
     other.stop()
     d2.stop()
+    # No free hugepages: the kernel's count, as camfenced reads it, is 0 in a private mount
+    # namespace. One clear line, exit 1, no socket, no metrics port left behind.
+    d3 = Daemon(tmp_path / "d3")
+    d3.dir.mkdir()
+    d3.policy.write_text(policy_text())
+    d3.write_config()
+    d3.config.write_text(d3.config.read_text().replace(f":{METRICS_PORT}", ":19798"))
+    zero = d3.dir / "free_hugepages"
+    zero.write_text("0\n")
+    free = "/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages"
+    r = sh("unshare", "--mount", "--propagation", "private", "sh", "-c",
+           f'mount --bind "{zero}" {free} && exec "{CAMFENCED}" --config "{d3.config}"',
+           check=False)
+    assert r.returncode == 1, r
+    assert "no free 2 MiB hugepages" in r.stderr and "--no-huge" in r.stderr, r.stderr
+    assert not d3.socket.exists()
+    with socket.socket() as probe:
+        assert probe.connect_ex(("127.0.0.1", 19798)) != 0
+    assert daemon.ctl("status")[1]["ok"]
 
 
 def test_broken_policy_at_start_enforces_the_last_good_one(daemon):
