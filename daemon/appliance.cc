@@ -85,7 +85,7 @@ std::string zone_bucket_name(const PolicySnapshot& s, std::size_t bucket) {
     if (bucket == dataplane::kOutsideZoneBucket) return "(outside)";
     if (bucket == dataplane::kUnreadableZoneBucket) return "(unreadable)";
     if (bucket == dataplane::kLastNamedZoneBucket && s.zone_names.size() > bucket + 1)
-        return "(zones " + std::to_string(bucket + 1) + "+)";
+        return "(other zones)";
     return bucket < s.zone_names.size() ? s.zone_names[bucket] : "(unknown)";
 }
 
@@ -1353,7 +1353,7 @@ std::vector<prometheus::MetricFamily> Appliance::collect() {
     // from: a policy gap. Every zone of the policy has a series, zero until it happens.
     std::map<std::string, std::uint64_t> gap = folded_prohibited_forwarded_;
     for (std::size_t b = 0; b < dataplane::kZoneBuckets; ++b) {
-        if (b < dataplane::kLastNamedZoneBucket && b >= s.zone_names.size()) continue;
+        if (b <= dataplane::kLastNamedZoneBucket && b >= s.zone_names.size()) continue;
         std::uint64_t n = 0;
         for (auto& w : workers_)
             n += dataplane::read_counter(w->counters[bank_]->prohibited_forwarded[b]);

@@ -14,8 +14,9 @@ namespace camfence::dataplane {
 inline constexpr std::size_t kMaxSlots = policy::kMaxRules + 3;
 
 // Frames of a prohibited device that the policy forwarded (a policy gap), by the peer's zone:
-// buckets 0..kZoneBuckets-4 are zones by index (the last of them also takes every zone past
-// it), then "in no zone / no address" and "address unreadable".
+// buckets 0..kLastNamedZoneBucket are zones by index (the last of them also takes every zone
+// past it: "(other zones)" in the metrics when there are that many), then "in no zone / no
+// address" and "address unreadable".
 inline constexpr std::size_t kZoneBuckets = 256;
 inline constexpr std::size_t kLastNamedZoneBucket = kZoneBuckets - 3;
 inline constexpr std::size_t kOutsideZoneBucket = kZoneBuckets - 2;

@@ -747,6 +747,9 @@ def test_dashboard_and_alerts_against_a_real_prometheus(daemon, tmp_path):
         assert ping(hik["ns"], CORE["ip"], count=3)  # forwarded: the gap
         m = daemon.metrics()
         assert m['camfence_prohibited_forwarded_frames_total{zone="core"}'] >= 3
+        # One series per zone of the policy and the two special ones, no more.
+        assert sorted(re.findall(r'camfence_prohibited_forwarded_frames_total\{zone="([^"]*)"\}',
+                                 daemon.scrape())) == ["(outside)", "(unreadable)", "core"]
         # - a rejected reload, whose broken file then waits unreloaded.
         daemon.policy.write_text(policy_text().replace("action: drop}", "action: allow}"))
         assert daemon.ctl("reload", check=False)[0] == 1
