@@ -80,15 +80,6 @@ std::string slot_action(const PolicySnapshot& s, std::size_t slot) {
     return "drop";
 }
 
-// The zone a prohibited_forwarded counter bucket stands for (dataplane::zone_bucket()).
-std::string zone_bucket_name(const PolicySnapshot& s, std::size_t bucket) {
-    if (bucket == dataplane::kOutsideZoneBucket) return "(outside)";
-    if (bucket == dataplane::kUnreadableZoneBucket) return "(unreadable)";
-    if (bucket == dataplane::kLastNamedZoneBucket && s.zone_names.size() > bucket + 1)
-        return "(other zones)";
-    return bucket < s.zone_names.size() ? s.zone_names[bucket] : "(unknown)";
-}
-
 // The vendor a device counts under in the metrics: the one its protocol evidence proves if
 // that is what made it prohibited (a white-label camera), else its OUI's.
 std::string metric_vendor(const Device& d) {
@@ -701,7 +692,8 @@ void Appliance::fold_bank(unsigned bank, const PolicySnapshot& s, unsigned next_
             folded_actions_[a] += c.action_frames[a];
         for (std::size_t b = 0; b < dataplane::kZoneBuckets; ++b)
             if (c.prohibited_forwarded[b])
-                folded_prohibited_forwarded_[zone_bucket_name(s, b)] += c.prohibited_forwarded[b];
+                folded_prohibited_forwarded_[dataplane::zone_bucket_name(s, b)] +=
+                    c.prohibited_forwarded[b];
         // Anomaly and failure counts are summed over both banks at report time; keep them.
         WorkerCounters kept{};
         kept.anomalies = c.anomalies;
@@ -1353,11 +1345,11 @@ std::vector<prometheus::MetricFamily> Appliance::collect() {
     // from: a policy gap. Every zone of the policy has a series, zero until it happens.
     std::map<std::string, std::uint64_t> gap = folded_prohibited_forwarded_;
     for (std::size_t b = 0; b < dataplane::kZoneBuckets; ++b) {
-        if (b <= dataplane::kLastNamedZoneBucket && b >= s.zone_names.size()) continue;
+        if (!dataplane::zone_bucket_used(s, b)) continue;
         std::uint64_t n = 0;
         for (auto& w : workers_)
             n += dataplane::read_counter(w->counters[bank_]->prohibited_forwarded[b]);
-        gap[zone_bucket_name(s, b)] += n;
+        gap[dataplane::zone_bucket_name(s, b)] += n;
     }
     FamilyBuilder gapf("camfence_prohibited_forwarded_frames_total",
                        "Frames to or from prohibited devices that the policy forwarded, by the "

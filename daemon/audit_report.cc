@@ -93,6 +93,15 @@ std::uint64_t AuditReport::policy_drops() const {
            counters_.slots[snap_.slot_malformed()].frames;
 }
 
+std::vector<std::pair<std::string, std::uint64_t>> AuditReport::policy_gaps() const {
+    std::vector<std::pair<std::string, std::uint64_t>> out;
+    for (std::size_t b = 0; b < dataplane::kZoneBuckets; ++b)
+        if (counters_.prohibited_forwarded[b] && dataplane::zone_bucket_used(snap_, b))
+            out.emplace_back(dataplane::zone_bucket_name(snap_, b),
+                             counters_.prohibited_forwarded[b]);
+    return out;
+}
+
 std::string AuditReport::json() const {
     JsonWriter w;
     w.begin_object();
@@ -121,6 +130,15 @@ std::string AuditReport::json() const {
         auto action = s < snap_.rule_actions.size() ? snap_.rule_actions[s] : snap_.default_action;
         w.field("action", std::string(policy::to_string(action)));
         w.field("frames", counters_.slots[s].frames).field("bytes", counters_.slots[s].bytes);
+        w.end_object();
+    }
+    w.end_array();
+    // Frames of prohibited devices that this policy forwarded, by the peer's zone: the gaps
+    // to close before the policy goes live (the live camfence_prohibited_forwarded_frames_total).
+    w.key("policy_gaps").begin_array();
+    for (const auto& [zone, frames] : policy_gaps()) {
+        w.begin_object();
+        w.field("zone", zone).field("frames", frames);
         w.end_object();
     }
     w.end_array();
@@ -196,6 +214,13 @@ std::string AuditReport::summary() const {
       << counters_.slots[snap_.slot_malformed()].frames << " malformed ("
       << counters_.slots[snap_.slot_non_camera()].frames
       << " on non-camera VLANs, passed untouched)\n\n";
+    if (auto gaps = policy_gaps(); !gaps.empty()) {
+        o << "POLICY GAPS: frames of prohibited devices this policy forwards:";
+        for (const auto& [zone, frames] : gaps)
+            o << " " << zone << " " << frames;
+        o << "\n  (add a rule for `device: prohibited` that covers these zones, or change "
+             "default_action)\n\n";
+    }
     auto section = [&](policy::DeviceClass cls, const char* title) {
         bool any = false;
         for (const auto& [key, d] : devices_) {

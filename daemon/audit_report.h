@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "daemon/registry.h"
@@ -57,6 +58,8 @@ class AuditReport {
     // Frames dropped by the policy: every drop but the malformed ones, which have a total of
     // their own, so that forward + drop + quarantine + malformed = frames.
     std::uint64_t policy_drops() const;
+    // Frames of prohibited devices forwarded, by the peer zone's name (non-zero only).
+    std::vector<std::pair<std::string, std::uint64_t>> policy_gaps() const;
 
   private:
     const policy::PolicySnapshot& snap_;

@@ -4,7 +4,9 @@
 
 #include <array>
 #include <cstdint>
+#include <string>
 
+#include "policy/snapshot.h"
 #include "policy/types.h"
 #include "policy/zone_map.h"
 
@@ -26,6 +28,20 @@ inline constexpr std::size_t zone_bucket(std::uint16_t zone) noexcept {
     if (zone == policy::kNoZone) return kOutsideZoneBucket;
     if (zone == policy::kUnknownZone) return kUnreadableZoneBucket;
     return zone < kLastNamedZoneBucket ? zone : kLastNamedZoneBucket;
+}
+
+// The zone a bucket stands for under the policy `s` (control plane: reports and metrics).
+inline std::string zone_bucket_name(const policy::PolicySnapshot& s, std::size_t bucket) {
+    if (bucket == kOutsideZoneBucket) return "(outside)";
+    if (bucket == kUnreadableZoneBucket) return "(unreadable)";
+    if (bucket == kLastNamedZoneBucket && s.zone_names.size() > bucket + 1) return "(other zones)";
+    return bucket < s.zone_names.size() ? s.zone_names[bucket] : "(unknown)";
+}
+
+// Whether a bucket stands for something under the policy `s`: every zone it has, once, and
+// the two special ones.
+inline bool zone_bucket_used(const policy::PolicySnapshot& s, std::size_t bucket) {
+    return bucket > kLastNamedZoneBucket || bucket < s.zone_names.size();
 }
 
 struct alignas(64) WorkerCounters {

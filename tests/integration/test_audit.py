@@ -260,6 +260,12 @@ def test_devices(audit):
         assert got[key] == want[key], f"device {key}"
 
 
+def test_policy_gaps(audit):
+    """Frames of prohibited devices that the policy forwarded, by the peer's zone: none unless
+    the case says so."""
+    assert audit.report["policy_gaps"] == audit.expect.get("policy_gaps", [])
+
+
 def test_exceptions(audit):
     assert audit.report["exceptions"] == audit.expect.get("exceptions", [])
 
@@ -309,6 +315,24 @@ def test_summary_on_stdout_without_quiet(camfenced, captures, tmp_path):
     # What happened to the camera's traffic, zone by zone.
     assert "traffic:  core 1 drop, nvr 1 quarantine, no zone 2 quarantine" in proc.stdout
     assert json.loads(report.read_text())["input"]["frames"] == 9
+
+
+def test_summary_names_the_policy_gaps(camfenced, captures, tmp_path):
+    proc = subprocess.run([str(camfenced), "--policy", str(CASES_DIR / "policy-gap" / "policy.yaml"),
+                           "--audit", str(captures / "policy-gap.pcap"), "--report",
+                           str(tmp_path / "r.json"), "--at", DEFAULT_AT],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert "POLICY GAPS: frames of prohibited devices this policy forwards: nvr 3 (outside) 1" \
+        in proc.stdout, proc.stdout
+    # A policy that closes them has none to name.
+    proc = subprocess.run([str(camfenced), "--policy", str(CASES_DIR / "hikvision" / "policy.yaml"),
+                           "--audit", str(captures / "policy-gap.pcap"), "--report",
+                           str(tmp_path / "r2.json"), "--at", DEFAULT_AT],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert "POLICY GAPS" not in proc.stdout
+    assert json.loads((tmp_path / "r2.json").read_text())["policy_gaps"] == []
 
 
 def report_without_paths(path):
