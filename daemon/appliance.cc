@@ -1335,8 +1335,10 @@ std::vector<prometheus::MetricFamily> Appliance::collect() {
                            "policy change), by vendor",
                            MetricType::Counter);
     std::map<std::string, std::uint64_t> detections = prohibited_detected_;
+    // A zero series for every catalog vendor, so that the first detection is an increase,
+    // even of a vendor a reload has just prohibited.
     for (const auto& v : s.vendors)
-        if (v.prohibited) detections[v.id];  // zero: the first detection is an increase
+        detections[v.id];
     for (const auto& [vendor, n] : detections)
         detected.add({{"vendor", vendor}}, static_cast<double>(n));
     out.push_back(detected.take());
