@@ -20,13 +20,15 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
 
 import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "fixtures"))
+from sd_notify import NotifyListener  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 LAB = ROOT / "scripts" / "lab-net.sh"
@@ -124,22 +126,8 @@ policy: {self.policy}
         and blocks the sender)."""
         if self.notify.exists():
             self.notify.unlink()
-        self.notify_sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        self.notify_sock.bind(str(self.notify))
-        self.notify_sock.settimeout(0.2)
-        self.msgs = []
-        sock, msgs = self.notify_sock, self.msgs
-
-        def reader():
-            while True:
-                try:
-                    msgs.append(sock.recv(4096).decode())
-                except socket.timeout:
-                    continue
-                except OSError:
-                    return
-
-        threading.Thread(target=reader, daemon=True).start()
+        self.notify_sock = NotifyListener(self.notify)
+        self.msgs = self.notify_sock.messages
         env = dict(os.environ, NOTIFY_SOCKET=str(self.notify))
         if watchdog_usec:
             env["WATCHDOG_USEC"] = str(watchdog_usec)

@@ -17,7 +17,7 @@ import shutil
 import signal
 import socket
 import subprocess
-import threading
+import sys
 import time
 import urllib.request
 from pathlib import Path
@@ -26,6 +26,9 @@ import pytest
 import yaml
 
 from debpkg import CAMFENCED, SOURCE_DIR, WORK_DIR, run
+
+sys.path.insert(0, str(SOURCE_DIR / "tests" / "fixtures"))
+from sd_notify import NotifyListener  # noqa: E402
 
 CAMFENCECTL = os.environ.get("CAMFENCECTL", str(Path(CAMFENCED).parent / "camfencectl"))
 UNIT = SOURCE_DIR / "packaging/camfenced.service"
@@ -125,21 +128,8 @@ def trace(veth):
     nr = Path("/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages")
     assert int(nr.read_text()) > 0, "no free hugepages: run scripts/hugepages.sh (as the unit would)"
 
-    notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-    notify.bind(str(d / "notify.sock"))
-    notify.settimeout(0.2)
-    messages = []
-
-    def reader():
-        while True:
-            try:
-                messages.append(notify.recv(4096).decode())
-            except socket.timeout:
-                continue
-            except OSError:
-                return
-
-    threading.Thread(target=reader, daemon=True).start()
+    notify = NotifyListener(d / "notify.sock")
+    messages = notify.messages
     env = dict(os.environ, NOTIFY_SOCKET=str(d / "notify.sock"), WATCHDOG_USEC="10000000",
                RUNTIME_DIRECTORY=str(runtime), STATE_DIRECTORY=str(state))
     log = open(d / "camfenced.log", "w")
