@@ -284,14 +284,23 @@ std::string describe(const ProtocolEvidence& e) {
            " (" + e.source + ")";
 }
 
-void write_evidence(JsonWriter& w, const Device& d, bool with_time) {
-    w.key("evidence").begin_array();
+namespace {
+
+// The registry and exception evidence, as {signal, value, detail} objects (of an open array).
+void write_policy_evidence(JsonWriter& w, const Device& d) {
     for (const auto& e : d.evidence)
         w.begin_object()
             .field("signal", e.signal)
             .field("value", e.value)
             .field("detail", e.detail)
             .end_object();
+}
+
+}  // namespace
+
+void write_evidence(JsonWriter& w, const Device& d, bool with_time) {
+    w.key("evidence").begin_array();
+    write_policy_evidence(w, d);
     for (const auto& e : d.protocol_evidence) {
         w.begin_object()
             .field("signal", e.protocol)
@@ -329,12 +338,7 @@ std::string DeviceRegistry::to_json(std::int64_t saved_at) const {
             .field("sticky", d.sticky)
             .field("sticky_since", d.sticky_since);
         w.key("evidence").begin_array();
-        for (const auto& e : d.evidence)
-            w.begin_object()
-                .field("signal", e.signal)
-                .field("value", e.value)
-                .field("detail", e.detail)
-                .end_object();
+        write_policy_evidence(w, d);
         w.end_array();
         w.field("model", d.model).field("serial", d.serial).field("firmware", d.firmware);
         w.field("address_of", d.address_of).field("address_ip", d.address_ip);

@@ -234,6 +234,16 @@ void append_xml_text(std::string_view raw, std::size_t max_bytes, std::string& o
     }
 }
 
+bool JsonScanner::yield(JsonMember& member, JsonKind kind, std::string_view raw) {
+    have_key_ = false;
+    member.kind = kind;
+    member.key = key_;
+    member.value = raw;
+    member.depth = depth_ - 1;
+    member.path = std::span<const std::string_view>(path_).first(std::min(member.depth, kMaxPath));
+    return true;
+}
+
 bool JsonScanner::next(JsonMember& member) {
     while (pos_ < text_.size()) {
         char c = text_[pos_];
@@ -274,16 +284,7 @@ bool JsonScanner::next(JsonMember& member) {
                 pos_ = after + 1;
                 continue;
             }
-            if (have_key_ && depth_ >= 1) {
-                have_key_ = false;
-                member.kind = JsonKind::string;
-                member.key = key_;
-                member.value = raw;
-                member.depth = depth_ - 1;
-                member.path = std::span<const std::string_view>(path_).first(
-                    std::min(member.depth, kMaxPath));
-                return true;
-            }
+            if (have_key_ && depth_ >= 1) return yield(member, JsonKind::string, raw);
             continue;
         }
         if (is_scalar_char(c)) {
@@ -293,15 +294,8 @@ bool JsonScanner::next(JsonMember& member) {
             std::string_view raw = text_.substr(pos_, end - pos_);
             pos_ = end;
             if (have_key_ && depth_ >= 1) {
-                have_key_ = false;
                 bool letter = (raw[0] >= 'a' && raw[0] <= 'z') || (raw[0] >= 'A' && raw[0] <= 'Z');
-                member.kind = letter ? JsonKind::literal : JsonKind::number;
-                member.key = key_;
-                member.value = raw;
-                member.depth = depth_ - 1;
-                member.path = std::span<const std::string_view>(path_).first(
-                    std::min(member.depth, kMaxPath));
-                return true;
+                return yield(member, letter ? JsonKind::literal : JsonKind::number, raw);
             }
             continue;
         }

@@ -88,6 +88,9 @@ class JsonScanner {
     bool next(JsonMember& member);
 
   private:
+    // Fills `member` with the pending key's value `raw` of `kind` (the key is then used up).
+    bool yield(JsonMember& member, JsonKind kind, std::string_view raw);
+
     std::string_view text_;
     std::size_t pos_ = 0;
     std::size_t depth_ = 0;  // open containers, the root included
